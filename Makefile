@@ -1,0 +1,46 @@
+# mod_gamehoney: `make run` serves it on 127.0.0.1:8080, `make test` tests it.
+include apxs.mk
+
+MODULE := .libs/mod_gamehoney.so
+
+.PHONY: all build install deps run test unit fuzz-smoke fuzz integration bench migrate clean
+
+all: build
+build: $(MODULE)
+
+$(MODULE): $(GH_SRC) $(GH_HDR) apxs.mk
+	$(APXS) -c -o mod_gamehoney.la $(APXS_FLAGS) $(GH_SRC)
+
+install: $(MODULE)
+	$(APXS) -i -n gamehoney mod_gamehoney.la
+
+deps:
+	@scripts/deps
+
+run: deps build
+	@scripts/run
+
+migrate:
+	@scripts/migrate "$${DATABASE_URL:?set DATABASE_URL}"
+
+test: deps build unit fuzz-smoke integration
+
+unit:
+	@$(MAKE) -s -C tests/unit run
+
+fuzz-smoke:
+	@$(MAKE) -s -C tests/fuzz smoke
+
+fuzz:
+	@$(MAKE) -s -C tests/fuzz run
+
+integration: build
+	@cd tests/integration && /usr/bin/python3 -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: deps build
+	@bench/run
+
+clean:
+	rm -rf .libs modules/.libs *.la *.lo *.slo *.o modules/*.lo modules/*.slo modules/*.o
+	@$(MAKE) -s -C tests/unit clean
+	@$(MAKE) -s -C tests/fuzz clean

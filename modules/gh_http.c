@@ -1,0 +1,332 @@
+/* Request and response plumbing shared by every API area. */
+#include <string.h>
+
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "ap_expr.h"
+#include "apr_strings.h"
+
+#include "gh_config.h"
+#include "gh_http.h"
+#include "gh_json.h"
+#include "gh_text.h"
+
+#define NOTE_CODE    "gamehoney-error"
+#define NOTE_MESSAGE "gamehoney-message"
+
+typedef struct {
+    int in_area;
+} gh_req_t;
+
+static const struct {
+    int status;
+    const char *code;
+    const char *message;
+} default_errors[] = {
+    { HTTP_BAD_REQUEST,              "bad_request",            "The request is malformed." },
+    { HTTP_UNAUTHORIZED,             "unauthorized",           "Valid credentials are required." },
+    { HTTP_FORBIDDEN,                "forbidden",              "Access is denied." },
+    { HTTP_NOT_FOUND,                "not_found",              "No such resource." },
+    { HTTP_METHOD_NOT_ALLOWED,       "method_not_allowed",     "This method is not allowed here." },
+    { HTTP_REQUEST_TIME_OUT,         "request_timeout",        "The request took too long to arrive." },
+    { HTTP_LENGTH_REQUIRED,          "length_required",        "A Content-Length is required." },
+    { HTTP_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",      "The request body is too large." },
+    { HTTP_REQUEST_URI_TOO_LARGE,    "uri_too_long",           "The request URI is too long." },
+    { HTTP_UNSUPPORTED_MEDIA_TYPE,   "unsupported_media_type", "The request body has an unsupported type." },
+    { HTTP_EXPECTATION_FAILED,       "expectation_failed",     "The Expect header cannot be met." },
+    { HTTP_TOO_MANY_REQUESTS,        "rate_limited",           "Too many requests; retry later." },
+    { HTTP_INTERNAL_SERVER_ERROR,    "internal_error",         "An internal error occurred." },
+    { HTTP_NOT_IMPLEMENTED,          "not_implemented",        "This method is not implemented." },
+    { HTTP_BAD_GATEWAY,              "bad_gateway",            "An upstream service failed." },
+    { HTTP_SERVICE_UNAVAILABLE,      "service_unavailable",    "The service is temporarily unavailable." },
+    { HTTP_GATEWAY_TIME_OUT,         "gateway_timeout",        "An upstream service timed out." },
+};
+
+#define N_DEFAULT_ERRORS (sizeof(default_errors) / sizeof(default_errors[0]))
+
+int gh_fail(request_rec *r, int status, const char *code, const char *message)
+{
+    apr_table_setn(r->notes, NOTE_CODE, code);
+    apr_table_setn(r->notes, NOTE_MESSAGE, message);
+    ap_custom_response(r, status, GH_ERROR_URI);
+    return status;
+}
+
+/* The handler name SetHandler gives this request; core only applies it
+ * after authentication, and we need it before. */
+static const char *configured_handler(request_rec *r)
+{
+    core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
+    const char *err = NULL, *h;
+
+    if (cd->expr_handler == NULL) {
+        return r->handler;
+    }
+    h = ap_expr_str_exec(r, cd->expr_handler, &err);
+    return err ? NULL : h;
+}
+
+int gh_http_header_parser(request_rec *r)
+{
+    const char *h = configured_handler(r);
+    gh_req_t *st;
+
+    if (h == NULL || strncasecmp(h, "gamehoney-", 10) != 0) {
+        return DECLINED;
+    }
+    st = apr_pcalloc(r->pool, sizeof(*st));
+    st->in_area = 1;
+    ap_set_module_config(r->request_config, &gamehoney_module, st);
+    for (apr_size_t i = 0; i < N_DEFAULT_ERRORS; i++) {
+        ap_custom_response(r, default_errors[i].status, GH_ERROR_URI);
+    }
+    return DECLINED;
+}
+
+int gh_http_in_area(const request_rec *r)
+{
+    const gh_req_t *st = ap_get_module_config(r->request_config, &gamehoney_module);
+    return st != NULL && st->in_area;
+}
+
+int gh_http_error_document(request_rec *r, int lookup_uri)
+{
+    const char *code, *message;
+    json_object *body;
+
+    if (lookup_uri || r->prev == NULL || strcmp(r->uri, GH_ERROR_URI) != 0) {
+        return DECLINED;
+    }
+    code = apr_table_get(r->prev->notes, NOTE_CODE);
+    message = apr_table_get(r->prev->notes, NOTE_MESSAGE);
+    if (code == NULL || message == NULL) {
+        code = "error";
+        message = "The request failed.";
+        for (apr_size_t i = 0; i < N_DEFAULT_ERRORS; i++) {
+            if (default_errors[i].status == r->status) {
+                code = default_errors[i].code;
+                message = default_errors[i].message;
+                break;
+            }
+        }
+    }
+    body = gh_json_object(r->pool);
+    json_object_object_add(body, "error", json_object_new_string(code));
+    json_object_object_add(body, "message", json_object_new_string(message));
+    return gh_http_send_json(r, r->status, body);
+}
+
+int gh_http_send_json(request_rec *r, int status, json_object *obj)
+{
+    apr_size_t len;
+    const char *text = gh_json_serialize(obj, &len);
+
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_set_content_length(r, len);
+    if (!r->header_only) {
+        ap_rwrite(text, (int)len, r);
+    }
+    return OK;
+}
+
+int gh_http_dispatch(request_rec *r, const gh_route_t *table)
+{
+    core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
+    const char *mount = cd->d ? cd->d : "";
+    apr_size_t n = strlen(mount);
+    const char *path, *allow = NULL;
+    const gh_route_t *rt;
+    gh_route_params_t params;
+
+    while (n > 0 && mount[n - 1] == '/') {
+        n--;
+    }
+    if (strncmp(r->uri, mount, n) != 0) {
+        return gh_fail(r, HTTP_NOT_FOUND, "not_found", "No such resource.");
+    }
+    path = r->uri[n] ? r->uri + n : "/";
+
+    switch (gh_route_find(r->pool, table, r->method, path, &rt, &params, &allow)) {
+    case GH_ROUTE_NOT_FOUND:
+        return gh_fail(r, HTTP_NOT_FOUND, "not_found", "No such resource.");
+    case GH_ROUTE_BAD_METHOD:
+        apr_table_setn(r->err_headers_out, "Allow", allow);
+        return gh_fail(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                       apr_pstrcat(r->pool, "Allowed methods: ", allow, NULL));
+    case GH_ROUTE_FOUND:
+        break;
+    }
+    if ((rt->flags & GH_ROUTE_AUTH) && r->user == NULL) {
+        /* Refuse rather than serve a protected route unauthenticated. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "route %s %s needs authentication, but its <Location> "
+                      "has no AuthType and Require", rt->method, rt->pattern);
+        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "server_misconfigured",
+                       "This endpoint is not configured for authentication.");
+    }
+    return rt->handler(r, &params);
+}
+
+int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len)
+{
+    apr_off_t limit = gh_conf_max_body(gh_dir_conf(r));
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_bucket_brigade *bb, *kept;
+    apr_off_t total = 0;
+    int seen_eos = 0;
+    char *out;
+    apr_size_t outlen;
+
+    if (cl != NULL) {
+        char *end;
+        apr_off_t declared;
+        if (apr_strtoff(&declared, cl, &end, 10) != APR_SUCCESS || *end || declared < 0) {
+            return gh_fail(r, HTTP_BAD_REQUEST, "bad_request", "Content-Length is invalid.");
+        }
+        if (declared > limit) {
+            return gh_fail(r, HTTP_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                           apr_psprintf(r->pool, "The request body exceeds %" APR_OFF_T_FMT
+                                        " bytes.", limit));
+        }
+    }
+
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    kept = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    while (!seen_eos) {
+        apr_status_t rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                                         APR_BLOCK_READ, HUGE_STRING_LEN);
+        if (rv != APR_SUCCESS) {
+            int status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+            if (!ap_is_HTTP_ERROR(status)) {
+                return status;      /* an input filter already answered */
+            }
+            return gh_fail(r, status, status == HTTP_REQUEST_ENTITY_TOO_LARGE
+                           ? "payload_too_large" : "bad_request",
+                           "The request body could not be read.");
+        }
+        while (!APR_BRIGADE_EMPTY(bb)) {
+            apr_bucket *b = APR_BRIGADE_FIRST(bb);
+            if (APR_BUCKET_IS_EOS(b)) {
+                seen_eos = 1;
+                apr_bucket_delete(b);
+                continue;
+            }
+            if (!APR_BUCKET_IS_METADATA(b)) {
+                const char *data;
+                apr_size_t n;
+                if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS) {
+                    return gh_fail(r, HTTP_BAD_REQUEST, "bad_request",
+                                   "The request body could not be read.");
+                }
+                total += n;
+                if (total > limit) {
+                    return gh_fail(r, HTTP_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                                   apr_psprintf(r->pool, "The request body exceeds %"
+                                                APR_OFF_T_FMT " bytes.", limit));
+                }
+                apr_bucket_setaside(b, r->pool);
+            }
+            APR_BUCKET_REMOVE(b);
+            APR_BRIGADE_INSERT_TAIL(kept, b);
+        }
+    }
+    out = apr_palloc(r->pool, (apr_size_t)total + 1);
+    outlen = (apr_size_t)total;
+    if (apr_brigade_flatten(kept, out, &outlen) != APR_SUCCESS) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "bad_request", "The request body could not be read.");
+    }
+    apr_brigade_destroy(kept);
+    out[outlen] = '\0';
+    *buf = out;
+    *len = outlen;
+    return OK;
+}
+
+int gh_http_read_json(request_rec *r, json_object **out)
+{
+    const char *ctype = apr_table_get(r->headers_in, "Content-Type");
+    const char *buf, *err;
+    apr_size_t len;
+    int status;
+
+    if (ctype != NULL) {
+        apr_size_t n = strcspn(ctype, "; \t");
+        if (n != sizeof("application/json") - 1
+            || strncasecmp(ctype, "application/json", n) != 0) {
+            return gh_fail(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                           "The request body must be application/json.");
+        }
+    }
+    if ((status = gh_http_read_body(r, &buf, &len)) != OK) {
+        return status;
+    }
+    if (gh_json_parse(r->pool, buf, len, out, &err) != 0) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_json", err);
+    }
+    return OK;
+}
+
+int gh_http_query(request_rec *r, apr_table_t **out)
+{
+    apr_table_t *t = apr_table_make(r->pool, 4);
+    char *rest, *pair;
+
+    *out = t;
+    if (r->args == NULL) {
+        return OK;
+    }
+    for (pair = apr_strtok(apr_pstrdup(r->pool, r->args), "&", &rest); pair;
+         pair = apr_strtok(NULL, "&", &rest)) {
+        char *value = strchr(pair, '=');
+        if (value) {
+            *value++ = '\0';
+        }
+        else {
+            value = "";
+        }
+        if (ap_unescape_urlencoded(pair) != OK || ap_unescape_urlencoded(value) != OK
+            || !gh_utf8_valid(pair, strlen(pair)) || !gh_utf8_valid(value, strlen(value))) {
+            return gh_fail(r, HTTP_BAD_REQUEST, "bad_query",
+                           "The query string is not valid URL-encoded UTF-8.");
+        }
+        apr_table_addn(t, pair, value);
+    }
+    return OK;
+}
+
+typedef struct {
+    const char *value;
+    int count;
+} query_find_t;
+
+static int count_value(void *baton, const char *key, const char *value)
+{
+    query_find_t *f = baton;
+    (void)key;
+    f->value = value;
+    f->count++;
+    return 1;
+}
+
+int gh_http_query_one(request_rec *r, apr_table_t *query, const char *name,
+                      const char **value)
+{
+    query_find_t f = { NULL, 0 };
+
+    apr_table_do(count_value, &f, query, name, NULL);
+    if (f.count > 1) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "bad_query",
+                       apr_psprintf(r->pool, "%s is given more than once.", name));
+    }
+    *value = f.value;
+    return OK;
+}
+
+const char *gh_http_request_id(request_rec *r)
+{
+    const char *id = apr_table_get(r->subprocess_env, "UNIQUE_ID");
+    return id ? id : r->log_id;
+}

@@ -1,0 +1,61 @@
+/* HTTP in and out for every area: route dispatch, bounded body reading,
+ * query parsing, JSON responses, and the JSON error model
+ * {"error": code, "message": text} for errors raised anywhere, including
+ * by httpd's own auth modules. */
+#ifndef GH_HTTP_H
+#define GH_HTTP_H
+
+#include "httpd.h"
+#include <json-c/json.h>
+
+#include "gh_route.h"
+
+/* Internal URI that renders JSON error documents; reachable only through
+ * an internal redirect, never from outside. */
+#define GH_ERROR_URI "/.gamehoney/error"
+
+/* Records why a request fails and returns status, for a handler or hook
+ * to return: `return gh_fail(r, HTTP_BAD_REQUEST, "bad_input", "...")`.
+ * httpd then renders the JSON error document with the original status and
+ * every header set in r->err_headers_out. */
+int gh_fail(request_rec *r, int status, const char *code, const char *message);
+
+/* header_parser hook: inside a gamehoney-* handler's <Location>, routes
+ * httpd's own error responses (401, 403, 413, 429, 5xx...) to JSON. */
+int gh_http_header_parser(request_rec *r);
+
+/* quick_handler hook that writes the JSON error document. */
+int gh_http_error_document(request_rec *r, int lookup_uri);
+
+/* Non-zero when r was classified as a gamehoney area request. */
+int gh_http_in_area(const request_rec *r);
+
+/* Finds the route for r in table, relative to the <Location> it is
+ * mounted at, checks its flags and runs it; 404 or 405 otherwise. */
+int gh_http_dispatch(request_rec *r, const gh_route_t *table);
+
+/* Reads the whole request body, bounded by GameHoneyMaxBody (413 beyond
+ * it). The buffer is NUL-terminated. Returns OK or a failed status. */
+int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len);
+
+/* Reads the body as JSON (application/json or no Content-Type). Returns
+ * OK or a failed status. */
+int gh_http_read_json(request_rec *r, json_object **out);
+
+/* Parses r->args strictly: bad escapes, NUL bytes and invalid UTF-8 fail
+ * with 400. Returns OK or a failed status. */
+int gh_http_query(request_rec *r, apr_table_t **out);
+
+/* The single value of name in a parsed query: OK with *value NULL when
+ * absent, 400 when given more than once. */
+int gh_http_query_one(request_rec *r, apr_table_t *query, const char *name,
+                      const char **value);
+
+/* An id for this request's log lines and records: mod_unique_id's when it
+ * is loaded, else httpd's log id; NULL if neither is available. */
+const char *gh_http_request_id(request_rec *r);
+
+/* Sends obj as the JSON response with the given status. Returns OK. */
+int gh_http_send_json(request_rec *r, int status, json_object *obj);
+
+#endif

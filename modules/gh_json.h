@@ -1,0 +1,29 @@
+/* json-c objects whose lifetime is an APR pool, and a strict parser for
+ * request bodies. Pure: needs only APR and json-c. */
+#ifndef GH_JSON_H
+#define GH_JSON_H
+
+#include <apr_pools.h>
+#include <json-c/json.h>
+
+/* Gives obj to pool p: it is released when p is cleared. Returns obj. */
+json_object *gh_json_own(apr_pool_t *p, json_object *obj);
+
+/* A fresh object owned by p. */
+json_object *gh_json_object(apr_pool_t *p);
+
+/* Parses one JSON document. The text must be UTF-8, RFC 8259 JSON, at
+ * most 32 levels deep, and every integer in it must fit 64 bits. On success the result is owned by p and 0
+ * is returned; otherwise *err says what is wrong, in words for a client. */
+int gh_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
+                  json_object **out, const char **err);
+
+/* Serialises obj compactly into p. */
+const char *gh_json_serialize(json_object *obj, apr_size_t *len);
+
+/* Checks that buf is a run of RFC 8259 tokens (strings, numbers, true,
+ * false, null, punctuation, whitespace) whose integers fit a signed 64-bit
+ * integer. Returns 0, or -1 with *err set. Exposed for tests and fuzzing. */
+int gh_json_lex(const char *buf, apr_size_t len, const char **err);
+
+#endif

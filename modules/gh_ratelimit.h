@@ -1,0 +1,23 @@
+/* Per-client-IP limits inside gamehoney <Location>s, counted in an httpd
+ * socache so that every child process (and, with memcache or redis, every
+ * host) shares them:
+ *  - failed authentications (GameHoneyAuthFailLimit, on by default): once
+ *    an IP reaches the limit, it gets 429 until its window ends;
+ *  - all requests (GameHoneyRequestLimit, off by default). */
+#ifndef GH_RATELIMIT_H
+#define GH_RATELIMIT_H
+
+#include "httpd.h"
+
+int gh_ratelimit_pre_config(apr_pool_t *pconf);
+int gh_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+void gh_ratelimit_child_init(apr_pool_t *p, server_rec *s);
+
+/* access_checker hook: refuses a limited client with 429 and Retry-After. */
+int gh_ratelimit_check_access(request_rec *r);
+
+/* log_transaction hook: counts a 401 given to a request that carried
+ * credentials. */
+int gh_ratelimit_log(request_rec *r);
+
+#endif

@@ -1,0 +1,71 @@
+/* UTF-8 validation and strict decimal parsing for request input. */
+#include "gh_text.h"
+
+int gh_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *end = p + len;
+
+    while (p < end) {
+        unsigned char c = *p;
+        size_t need;
+        unsigned char lo = 0x80, hi = 0xBF;   /* bounds of the 2nd byte */
+
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+        }
+        else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            if (c == 0xE0) lo = 0xA0;          /* overlong */
+            if (c == 0xED) hi = 0x9F;          /* surrogates */
+        }
+        else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            if (c == 0xF0) lo = 0x90;          /* overlong */
+            if (c == 0xF4) hi = 0x8F;          /* above U+10FFFF */
+        }
+        else {
+            return 0;
+        }
+        if ((size_t)(end - p) <= need) {
+            return 0;
+        }
+        if (p[1] < lo || p[1] > hi) {
+            return 0;
+        }
+        for (size_t i = 2; i <= need; i++) {
+            if ((p[i] & 0xC0) != 0x80) {
+                return 0;
+            }
+        }
+        p += need + 1;
+    }
+    return 1;
+}
+
+int gh_parse_int64_dec(const char *s, apr_int64_t *out)
+{
+    apr_uint64_t v = 0;
+    const apr_uint64_t max = (apr_uint64_t)APR_INT64_MAX;
+
+    if (s == NULL || *s == '\0') {
+        return -1;
+    }
+    for (; *s; s++) {
+        unsigned d;
+        if (*s < '0' || *s > '9') {
+            return -1;
+        }
+        d = (unsigned)(*s - '0');
+        if (v > (max - d) / 10) {
+            return -1;
+        }
+        v = v * 10 + d;
+    }
+    *out = (apr_int64_t)v;
+    return 0;
+}

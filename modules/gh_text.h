@@ -1,0 +1,16 @@
+/* Text checks on untrusted input. Pure: needs only APR. */
+#ifndef GH_TEXT_H
+#define GH_TEXT_H
+
+#include <apr.h>
+#include <stddef.h>
+
+/* Non-zero when s[0..len) is well-formed UTF-8 (no overlongs, no
+ * surrogates, nothing above U+10FFFF). */
+int gh_utf8_valid(const char *s, size_t len);
+
+/* Parses a plain decimal (digits only, no sign or spaces) that fits a
+ * signed 64-bit integer. Returns 0 on success. */
+int gh_parse_int64_dec(const char *s, apr_int64_t *out);
+
+#endif
