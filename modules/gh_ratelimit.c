@@ -1,7 +1,10 @@
 /* Shared per-IP counters over ap_socache, guarded by one global mutex so
- * that read-modify-write is atomic on this host. The cache and mutex are
- * made once per httpd lifetime, in the process pool: counts survive a
- * graceful restart and nothing is torn down under running children. */
+ * that read-modify-write is atomic on this host. The cache and mutex live
+ * in pconf, as mod_ssl's session cache does: socache providers are DSOs
+ * that register pool cleanups of their own, so nothing of theirs may
+ * outlive a configuration generation. A graceful restart therefore starts
+ * the counts afresh; children of the old generation keep their mapping
+ * until they exit. */
 #include <string.h>
 
 #include "ap_mpm.h"
@@ -18,10 +21,9 @@
 #include "gh_ratelimit.h"
 
 #define MUTEX_TYPE  "gamehoney-ratelimit"
-#define STATE_KEY   "gamehoney:ratelimit"
 
 typedef struct {
-    const char *spec;
+    server_rec *server;
     const ap_socache_provider_t *provider;
     ap_socache_instance_t *instance;
     apr_global_mutex_t *mutex;
@@ -39,64 +41,53 @@ int gh_ratelimit_pre_config(apr_pool_t *pconf)
     return ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
 }
 
-static limiter_t *limiter_create(apr_pool_t *pp, apr_pool_t *ptemp, server_rec *s,
-                                 const char *spec)
+static apr_status_t limiter_destroy(void *data)
 {
-    limiter_t *lim = apr_pcalloc(pp, sizeof(*lim));
-    struct ap_socache_hints hints = { 48, sizeof(counter_t), apr_time_from_sec(600) };
+    limiter_t *lim = data;
+    lim->provider->destroy(lim->instance, lim->server);
+    limiter = NULL;
+    return APR_SUCCESS;
+}
+
+int gh_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    const gh_server_conf_t *sc = gh_server_conf(s);
+    const char *spec = sc->limit_cache ? sc->limit_cache : "shmcb";
     const char *sep = strchr(spec, ':');
     const char *name = sep ? apr_pstrmemdup(ptemp, spec, sep - spec) : spec;
+    struct ap_socache_hints hints = { 48, sizeof(counter_t), apr_time_from_sec(600) };
+    limiter_t *lim;
     const char *err;
     apr_status_t rv;
 
-    lim->spec = apr_pstrdup(pp, spec);
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;    /* the configuration-check pass */
+    }
+    lim = apr_pcalloc(pconf, sizeof(*lim));
+    lim->server = s;
     lim->provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
                                        AP_SOCACHE_PROVIDER_VERSION);
     if (lim->provider == NULL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      "GameHoneyRateLimitCache: socache provider '%s' is not loaded "
                      "(LoadModule socache_%s_module)", name, name);
-        return NULL;
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((err = lim->provider->create(&lim->instance, sep ? sep + 1 : NULL, ptemp, pp))) {
+    if ((err = lim->provider->create(&lim->instance, sep ? sep + 1 : NULL, ptemp, pconf))) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "GameHoneyRateLimitCache: %s", err);
-        return NULL;
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
-    rv = ap_global_mutex_create(&lim->mutex, NULL, MUTEX_TYPE, NULL, s, pp, 0);
+    rv = ap_global_mutex_create(&lim->mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot create the rate-limit mutex");
-        return NULL;
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
-    rv = lim->provider->init(lim->instance, "gamehoney-ratelimit", &hints, s, pp);
+    rv = lim->provider->init(lim->instance, "gamehoney-ratelimit", &hints, s, pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot initialise the rate-limit cache");
-        return NULL;
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return lim;
-}
-
-int gh_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
-{
-    apr_pool_t *pp = s->process->pool;
-    const gh_server_conf_t *sc = gh_server_conf(s);
-    const char *spec = sc->limit_cache ? sc->limit_cache : "shmcb";
-    limiter_t *lim = NULL;
-
-    (void)pconf;
-    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
-        return OK;    /* the configuration-check pass */
-    }
-    apr_pool_userdata_get((void **)&lim, STATE_KEY, pp);
-    if (lim == NULL) {
-        if ((lim = limiter_create(pp, ptemp, s, spec)) == NULL) {
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        apr_pool_userdata_set(lim, STATE_KEY, apr_pool_cleanup_null, pp);
-    }
-    else if (strcmp(lim->spec, spec) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "GameHoneyRateLimitCache "
-                     "changed; the new setting takes effect at the next full restart");
-    }
+    apr_pool_cleanup_register(pconf, lim, limiter_destroy, apr_pool_cleanup_null);
     limiter = lim;
     return OK;
 }
