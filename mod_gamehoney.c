@@ -253,12 +253,12 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_quick_handler(gh_ratelimit_count_failure, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_quick_handler(gh_http_error_document, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_header_parser(gh_http_header_parser, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_access(gh_ratelimit_check_access, NULL, NULL, APR_HOOK_FIRST,
                          AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_log_transaction(gh_ratelimit_log, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "gamehoney",
                               AUTHN_PROVIDER_VERSION, &gh_authn_provider,
                               AP_AUTH_INTERNAL_PER_CONF);

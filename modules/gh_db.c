@@ -18,7 +18,6 @@ struct gh_db {
     request_rec *r;
     ap_dbd_t *rec;
     apr_hash_t *stmts;               /* label -> apr_dbd_prepared_t* */
-    int in_transaction;
 };
 
 /* Prepared state of one pooled connection, kept in its pool. */
@@ -148,11 +147,11 @@ static int db_command(gh_db_t *db, const char *sql)
     return apr_dbd_query(db->rec->driver, db->rec->handle, &n, sql);
 }
 
-/* Opens a connection with statements ready, and starts a transaction if
- * asked. A pooled connection whose server went away fails at its first
- * use; nothing has been sent that could commit, so one retry on a fresh
- * (reset) connection is safe. */
-static int db_begin(request_rec *r, gh_db_t *db, int transactional)
+/* Opens a connection with statements ready and starts a transaction. A
+ * pooled connection whose server restarted fails at BEGIN; nothing has
+ * been sent that could commit, so one retry is safe. The pool hands the
+ * same connection back (it is LIFO), and mod_dbd resets it first. */
+static int db_begin(request_rec *r, gh_db_t *db)
 {
     for (int attempt = 0;; attempt++) {
         const char *what = NULL;
@@ -168,11 +167,10 @@ static int db_begin(request_rec *r, gh_db_t *db, int transactional)
         if (ensure_prepared(db->rec, &db->stmts, &what) != 0) {
             what = apr_pstrcat(r->pool, "prepare of ", what, NULL);
         }
-        else if (transactional && db_command(db, "BEGIN") != 0) {
+        else if (db_command(db, "BEGIN") != 0) {
             what = "BEGIN";
         }
         else {
-            db->in_transaction = transactional;
             return OK;
         }
         if (attempt == 0 && connection_lost(db->rec)) {
@@ -187,24 +185,22 @@ static int db_begin(request_rec *r, gh_db_t *db, int transactional)
     }
 }
 
-static int db_do(request_rec *r, gh_db_work_fn work, void *baton, int transactional)
+int gh_db_transaction(request_rec *r, gh_db_work_fn work, void *baton)
 {
     gh_db_t db;
-    int status = db_begin(r, &db, transactional);
+    int status = db_begin(r, &db);
 
     if (status != OK) {
         return status;
     }
     status = work(&db, baton);
-    if (db.in_transaction) {
-        if (status == OK) {
-            if (db_command(&db, "COMMIT") != 0) {
-                status = db_failure(r, db.rec, "COMMIT");
-            }
+    if (status == OK) {
+        if (db_command(&db, "COMMIT") != 0) {
+            status = db_failure(r, db.rec, "COMMIT");
         }
-        else {
-            db_command(&db, "ROLLBACK");
-        }
+    }
+    else {
+        db_command(&db, "ROLLBACK");
     }
     if (!connection_lost(db.rec) && PQtransactionStatus(native(db.rec)) != PQTRANS_IDLE) {
         /* never hand the pool a connection inside a transaction */
@@ -212,16 +208,6 @@ static int db_do(request_rec *r, gh_db_work_fn work, void *baton, int transactio
     }
     dbd_close(r->server, db.rec);
     return status;
-}
-
-int gh_db_transaction(request_rec *r, gh_db_work_fn work, void *baton)
-{
-    return db_do(r, work, baton, 1);
-}
-
-int gh_db_run(request_rec *r, gh_db_work_fn work, void *baton)
-{
-    return db_do(r, work, baton, 0);
 }
 
 int gh_db_exec(gh_db_t *db, const char *label, int *nrows,

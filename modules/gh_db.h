@@ -26,11 +26,9 @@ int gh_db_post_config(apr_pool_t *pconf, server_rec *s);
 
 /* Runs work inside one transaction: committed when it returns OK, rolled
  * back otherwise. Returns OK, the work's status, or 503 when the database
- * cannot be reached (no change is then made). */
+ * cannot be reached (no change is then made). All database access goes
+ * through here, so that a stale pooled connection is caught at BEGIN. */
 int gh_db_transaction(request_rec *r, gh_db_work_fn work, void *baton);
-
-/* Runs work on a connection without a transaction (single statements). */
-int gh_db_run(request_rec *r, gh_db_work_fn work, void *baton);
 
 /* Executes a registered statement with nargs string arguments (NULL is
  * SQL NULL). *nrows gets the affected or returned row count. Returns OK,

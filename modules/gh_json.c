@@ -110,7 +110,9 @@ static apr_size_t lex_number(const char *buf, apr_size_t len, apr_size_t i, int 
     }
     start = i;
     if (i < len && buf[i] == '0') {
-        i++;
+        if (++i < len && is_digit(buf[i])) {
+            return 0;                    /* no leading zeros */
+        }
     }
     else if (i < len && is_digit(buf[i])) {
         while (i < len && is_digit(buf[i])) {
@@ -193,7 +195,6 @@ int gh_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
     json_tokener *tok;
     json_object *obj;
     enum json_tokener_error jerr;
-    size_t end;
 
     *out = NULL;
     if (len == 0) {
@@ -219,25 +220,18 @@ int gh_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     obj = json_tokener_parse_ex(tok, buf, (int)len);
     jerr = json_tokener_get_error(tok);
-    end = json_tokener_get_parse_end(tok);
     if (obj == NULL && jerr == json_tokener_continue) {
-        /* A bare number is complete only once the tokener sees the end. */
+        /* A bare number or literal is complete only once the tokener sees the end. */
         obj = json_tokener_parse_ex(tok, "", 1);
         jerr = json_tokener_get_error(tok);
     }
     json_tokener_free(tok);
 
-    if (obj == NULL || jerr != json_tokener_success) {
+    /* Strict mode also refuses anything but whitespace after the value. */
+    if (jerr != json_tokener_success) {
         json_object_put(obj);
         *err = "request body is not valid JSON";
         return -1;
-    }
-    for (; end < len; end++) {              /* only whitespace may follow */
-        if (!is_space(buf[end])) {
-            json_object_put(obj);
-            *err = "request body has data after the JSON value";
-            return -1;
-        }
     }
     *out = gh_json_own(p, obj);
     return 0;

@@ -13,12 +13,13 @@ json_object *gh_json_own(apr_pool_t *p, json_object *obj);
 json_object *gh_json_object(apr_pool_t *p);
 
 /* Parses one JSON document. The text must be UTF-8, RFC 8259 JSON, at
- * most 32 levels deep, and every integer in it must fit 64 bits. On success the result is owned by p and 0
- * is returned; otherwise *err says what is wrong, in words for a client. */
+ * most 32 levels deep, and every integer in it must fit 64 bits. On
+ * success the result is owned by p (NULL for the JSON null) and 0 is
+ * returned; otherwise *err says what is wrong, in words for a client. */
 int gh_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
                   json_object **out, const char **err);
 
-/* Serialises obj compactly into p. */
+/* Serialises obj compactly; the text lives as long as obj does. */
 const char *gh_json_serialize(json_object *obj, apr_size_t *len);
 
 /* Checks that buf is a run of RFC 8259 tokens (strings, numbers, true,

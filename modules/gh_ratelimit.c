@@ -189,21 +189,28 @@ int gh_ratelimit_check_access(request_rec *r)
     return DECLINED;
 }
 
-int gh_ratelimit_log(request_rec *r)
+int gh_ratelimit_count_failure(request_rec *r, int lookup_uri)
 {
+    request_rec *orig = r->prev;
     gh_limit_t af;
     counter_t c;
 
-    if (!applies(r) || r->status != HTTP_UNAUTHORIZED
-        || apr_table_get(r->headers_in, "Authorization") == NULL) {
+    if (lookup_uri || orig == NULL || r->status != HTTP_UNAUTHORIZED
+        || strcmp(r->uri, GH_ERROR_URI) != 0) {
         return DECLINED;
     }
-    af = gh_conf_authfail_limit(gh_dir_conf(r));
+    while (orig->prev) {
+        orig = orig->prev;
+    }
+    if (!applies(orig) || apr_table_get(orig->headers_in, "Authorization") == NULL) {
+        return DECLINED;
+    }
+    af = gh_conf_authfail_limit(gh_dir_conf(orig));
     if (af.count > 0
-        && counter_update(r, apr_pstrcat(r->pool, "af:", r->useragent_ip, NULL),
+        && counter_update(orig, apr_pstrcat(r->pool, "af:", orig->useragent_ip, NULL),
                           apr_time_from_sec(af.window), 1, &c) == 0
         && c.count == (apr_uint32_t)af.count) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, orig,
                       "client blocked for %d s after %d failed authentications",
                       af.window, af.count);
     }

@@ -55,6 +55,9 @@ const char *gh_toss_unlink_from_json(json_object *body, gh_toss_unlink_t *out)
             return "referrer must be a string";
         }
         out->referrer = json_object_get_string(ref);
+        if ((size_t)json_object_get_string_len(ref) != strlen(out->referrer)) {
+            return "referrer must not contain NUL";   /* \u0000 would truncate it */
+        }
         if ((err = gh_toss_referrer_check(out->referrer)) != NULL) {
             return err;
         }

@@ -1,0 +1,90 @@
+"""Configuration: every directive is checked when httpd reads it."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import HTTPD, ROOT, Httpd
+
+DIRECTIVES = ["GameHoneyAuditKey", "GameHoneyRateLimitCache", "GameHoneyMaxBody",
+              "GameHoneyAuthUser", "GameHoneyAuthPassword", "GameHoneyUnlinkMode",
+              "GameHoneyAuthFailLimit", "GameHoneyRequestLimit"]
+
+
+@pytest.fixture
+def config_check(workdir, pg):
+    """Runs `httpd -t` on the project's conf plus an override snippet."""
+    def check(name, overrides="", env=None, unset=()):
+        srv = Httpd(workdir, "conf-" + name, pg, overrides, env)
+        for var in unset:
+            srv.env.pop(var, None)
+        return srv.httpd("-t", check=False)
+    return check
+
+
+def test_project_conf_is_valid(config_check):
+    r = config_check("ok")
+    assert r.returncode == 0, r.stderr
+    assert "Syntax OK" in r.stderr
+
+
+def test_unset_password_refuses_to_start(config_check):
+    r = config_check("nopass", unset=["TOSS_DISCONNECT_CALLBACK_PASSWORD"])
+    assert r.returncode != 0
+    assert ("GameHoneyAuthPassword is empty or names an environment variable that is not set"
+            in r.stderr)
+
+
+def test_unset_audit_key_refuses_to_start(config_check):
+    r = config_check("noaudit", unset=["GAMEHONEY_AUDIT_KEY"])
+    assert r.returncode != 0
+    assert "GameHoneyAuditKey is empty or names an environment variable" in r.stderr
+
+
+@pytest.mark.parametrize("line,message", [
+    ("GameHoneyUnlinkMode purge", "GameHoneyUnlinkMode takes 'delete' or 'deactivate'"),
+    ("GameHoneyMaxBody 0", "GameHoneyMaxBody takes a positive number of bytes"),
+    ("GameHoneyMaxBody 12k", "GameHoneyMaxBody takes a positive number of bytes"),
+    ("GameHoneyAuthFailLimit -1 600", "GameHoneyAuthFailLimit takes <count> <seconds>"),
+    ("GameHoneyAuthFailLimit 5 0", "GameHoneyAuthFailLimit takes <count> <seconds>"),
+    ("GameHoneyRequestLimit 100 1h", "GameHoneyRequestLimit takes <count> <seconds>"),
+    ("GameHoneyAuthUser ${NO_SUCH_VARIABLE}", "GameHoneyAuthUser is empty or names an"),
+])
+def test_bad_directive_values_are_refused(config_check, line, message):
+    r = config_check("bad", f"<Location /api/auth/disconnect-callback>\n    {line}\n</Location>\n")
+    assert r.returncode != 0
+    assert message in r.stderr
+
+
+def test_short_audit_key_is_refused(config_check):
+    r = config_check("shortkey", env={"GAMEHONEY_AUDIT_KEY": "short"})
+    assert r.returncode != 0
+    assert "GameHoneyAuditKey must be at least 16 characters" in r.stderr
+
+
+def test_unknown_socache_provider_is_refused(workdir, pg):
+    srv = Httpd(workdir, "conf-socache", pg, "GameHoneyRateLimitCache nosuch\n")
+    r = srv.httpd("-DFOREGROUND", check=False)
+    assert r.returncode != 0
+    assert "socache provider 'nosuch' is not loaded" in srv.log_text()
+
+
+def test_every_directive_is_documented():
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    for name in DIRECTIVES:
+        assert f"`{name}" in readme, name
+
+
+def test_every_directive_has_help_text(workdir):
+    """httpd -L lists each directive with its help string."""
+    conf = os.path.join(workdir, "directives.conf")
+    with open(conf, "w") as f:
+        f.write(f"ServerRoot {workdir}\nServerName localhost\nErrorLog /dev/null\n"
+                "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"
+                f"LoadModule gamehoney_module {os.path.join(ROOT, '.libs', 'mod_gamehoney.so')}\n")
+    out = subprocess.run([HTTPD, "-f", conf, "-L"], capture_output=True, text=True).stdout
+    for name in DIRECTIVES:
+        entry = out.split(name + " (mod_gamehoney.c)\n", 1)
+        assert len(entry) == 2, name
+        assert len(entry[1].splitlines()[0].strip()) > 20, name

@@ -1,0 +1,14 @@
+/* The unit test suites run by main.c; each gets a pool it may allocate
+ * from (and create subpools of). */
+#ifndef GH_TEST_SUITES_H
+#define GH_TEST_SUITES_H
+
+#include <apr_pools.h>
+
+void test_text(apr_pool_t *p);
+void test_json(apr_pool_t *p);
+void test_route(apr_pool_t *p);
+void test_crypto(apr_pool_t *p);
+void test_toss_input(apr_pool_t *p);
+
+#endif
