@@ -12,6 +12,7 @@
 #include "modules/gh_area.h"
 #include "modules/gh_authn.h"
 #include "modules/gh_config.h"
+#include "modules/gh_crypto.h"
 #include "modules/gh_db.h"
 #include "modules/gh_http.h"
 #include "modules/gh_ratelimit.h"
@@ -213,6 +214,10 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     int rv;
 
     (void)plog;
+    if (gh_crypto_init() != 0) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "OpenSSL has no SHA-256");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if ((rv = gh_db_post_config(pconf, s)) != OK) {
         return rv;
     }
@@ -228,6 +233,11 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
 static void child_init(apr_pool_t *p, server_rec *s)
 {
     gh_ratelimit_child_init(p, s);
+    for (const gh_area_t *const *a = areas; *a; a++) {
+        if ((*a)->child_init) {
+            (*a)->child_init(p, s);
+        }
+    }
 }
 
 static int handler(request_rec *r)
@@ -255,7 +265,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_quick_handler(gh_ratelimit_count_failure, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_quick_handler(gh_http_error_document, NULL, NULL, APR_HOOK_FIRST);
-    ap_hook_header_parser(gh_http_header_parser, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(gh_http_translate, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_map_to_storage(gh_http_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_access(gh_ratelimit_check_access, NULL, NULL, APR_HOOK_FIRST,
                          AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);

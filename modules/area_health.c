@@ -31,7 +31,7 @@ static int health(request_rec *r, const gh_route_params_t *params)
     json_object *body;
 
     (void)params;
-    if (gh_db_transaction(r, ping, NULL) == OK) {
+    if (gh_db_run(r, ping, NULL) == OK) {
         body = status_body(r, "ok");
         json_object_object_add(body, "database", json_object_new_string("ok"));
         return gh_http_send_json(r, HTTP_OK, body);
@@ -56,4 +56,4 @@ static const gh_route_t routes[] = {
     { NULL, NULL, NULL, 0 }
 };
 
-const gh_area_t gh_area_health = { "health", routes, statements, NULL };
+const gh_area_t gh_area_health = { "health", routes, statements, NULL, NULL };

@@ -1,39 +1,75 @@
 /* Toss unlink callback (seed 000, spec §1): Toss tells us a user left,
  * by POST JSON or GET query, behind Basic auth done by httpd. The user is
- * deleted (or deactivated) with their subscriptions and push tokens in one
- * transaction, and an audit row without personal data is kept. */
+ * deleted (or deactivated) with their subscriptions and push tokens, and
+ * an audit row without personal data is written, in one statement. */
 #include <string.h>
 
 #include "apr_strings.h"
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_batch.h"
 #include "gh_config.h"
 #include "gh_crypto.h"
 #include "gh_http.h"
 #include "gh_json.h"
+#include "gh_text.h"
 #include "gh_toss_input.h"
 
 #define BOOT_KEY_NAME "gamehoney:audit-boot-key"
 #define BOOT_KEY_LEN  32
 
+/* Concurrent callbacks are coalesced (gh_batch) into one statement that
+ * changes every user of the batch and writes every audit row, so a batch
+ * commits whole or not at all. Its parameters are five parallel arrays:
+ * user keys, audit key hashes, referrers, client IPs and request ids.
+ * Users are locked in id order first, so that two batches that share a
+ * user cannot deadlock. Within a batch only the first callback for a user
+ * counts as the change; a repeat is 'not_found', as it would be in turn. */
+#define BATCH_INPUT \
+    "WITH input AS (SELECT * FROM unnest(CAST(%s AS bigint[]), CAST(%s AS text[])," \
+    " CAST(%s AS text[]), CAST(%s AS inet[]), CAST(%s AS text[])) WITH ORDINALITY" \
+    " AS t(user_key, key_hash, referrer, client_ip, request_id, ord))," \
+    " locked AS (SELECT array_agg(id) AS ids FROM (SELECT id FROM users" \
+    " WHERE toss_user_key IN (SELECT user_key FROM input) ORDER BY id FOR UPDATE) l),"
+
+#define BATCH_AUDIT(changed) \
+    " result AS (SELECT input.*, CASE WHEN user_key = 0 THEN 'test'" \
+    " WHEN ord = (SELECT min(i.ord) FROM input i WHERE i.user_key = input.user_key)" \
+    " AND EXISTS (SELECT 1 FROM changed c WHERE c.toss_user_key = input.user_key)" \
+    " THEN '" changed "' ELSE 'not_found' END AS outcome FROM input)," \
+    " audit AS (INSERT INTO unlink_audit" \
+    " (user_key_hash, referrer, outcome, client_ip, request_id)" \
+    " SELECT key_hash, referrer, outcome, client_ip, request_id FROM result ORDER BY ord)" \
+    " SELECT ord, outcome FROM result"
+
 static const gh_db_stmt_t statements[] = {
     { "gh_unlink_delete",
       /* subscriptions and push_tokens go by ON DELETE CASCADE */
-      "DELETE FROM users WHERE toss_user_key = %lld" },
+      BATCH_INPUT
+      " changed AS (DELETE FROM users WHERE id = ANY ((SELECT ids FROM locked)::bigint[])"
+      " RETURNING toss_user_key),"
+      BATCH_AUDIT("deleted") },
     { "gh_unlink_deactivate",
-      "WITH u AS (UPDATE users SET is_active = false, toss_user_key = NULL,"
+      BATCH_INPUT
+      " changed AS (UPDATE users u SET is_active = false, toss_user_key = NULL,"
       " username = NULL, email = NULL, name = NULL,"
       " deactivated_at = now(), updated_at = now()"
-      " WHERE toss_user_key = %lld RETURNING id),"
-      " s AS (DELETE FROM subscriptions WHERE user_id IN (SELECT id FROM u)),"
-      " t AS (DELETE FROM push_tokens WHERE user_id IN (SELECT id FROM u))"
-      " SELECT id FROM u" },
-    { "gh_unlink_audit",
-      "INSERT INTO unlink_audit (user_key_hash, referrer, outcome, client_ip, request_id)"
-      " VALUES (%s, %s, %s, CAST(%s AS inet), %s)" },
+      " FROM (SELECT id, toss_user_key FROM users"
+      " WHERE id = ANY ((SELECT ids FROM locked)::bigint[])) old"
+      " WHERE u.id = old.id RETURNING u.id, old.toss_user_key),"
+      " s AS (DELETE FROM subscriptions WHERE user_id IN (SELECT id FROM changed)),"
+      " t AS (DELETE FROM push_tokens WHERE user_id IN (SELECT id FROM changed)),"
+      BATCH_AUDIT("deactivated") },
     { NULL, NULL }
 };
+
+#define BATCH_MAX_ITEMS   64
+#define BATCH_MAX_LEADERS 1     /* batches in flight per child */
+
+/* Outcomes as static strings: a follower reads its result after the
+ * leader's request, and its pool, may be gone. */
+static const char *const outcomes[] = { "deleted", "deactivated", "not_found", "test", NULL };
 
 /* Used when GameHoneyAuditKey is unset: random, kept for the life of the
  * httpd parent so that hashes agree across children and graceful restarts. */
@@ -43,8 +79,11 @@ typedef struct {
     gh_toss_unlink_t in;
     gh_unlink_mode_e mode;
     const char *key_hash;
-    const char *outcome;
+    const char *client_ip;
+    const char *request_id;
 } unlink_job_t;
+
+static gh_batch_t *batches[2];          /* per gh_unlink_mode_e, per child */
 
 static int post_config(apr_pool_t *pconf, server_rec *s)
 {
@@ -76,33 +115,87 @@ static const char *audit_hash(request_rec *r, apr_int64_t user_key)
     return gh_hmac_sha256_hex(r->pool, boot_key, BOOT_KEY_LEN, msg, strlen(msg));
 }
 
-static int unlink_work(gh_db_t *db, void *baton)
+typedef struct {
+    const char *label;
+    const char *args[5];
+    apr_array_header_t *rows;
+} batch_query_t;
+
+static int batch_work(gh_db_t *db, void *baton)
 {
-    unlink_job_t *job = baton;
-    request_rec *r = gh_db_request(db);
-    const char *audit[5];
+    batch_query_t *q = baton;
+    return gh_db_rows(db, q->label, 5, q->args, &q->rows);
+}
+
+static const char *static_outcome(const char *text)
+{
+    for (const char *const *o = outcomes; text && *o; o++) {
+        if (strcmp(*o, text) == 0) {
+            return *o;
+        }
+    }
+    return NULL;
+}
+
+static void run_batch(request_rec *r, gh_batch_item_t **items, int n)
+{
+    const char **cols[5];
+    batch_query_t q;
     int status;
 
-    if (job->in.user_key == 0) {
-        job->outcome = "test";      /* the Toss console's test button */
+    for (int c = 0; c < 5; c++) {
+        cols[c] = apr_palloc(r->pool, sizeof(const char *) * n);
     }
-    else {
-        const char *key = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, job->in.user_key);
-        int deactivate = (job->mode == GH_UNLINK_DEACTIVATE), n = 0;
-
-        status = gh_db_exec(db, deactivate ? "gh_unlink_deactivate" : "gh_unlink_delete",
-                            &n, 1, &key);
-        if (status != OK) {
-            return status;
+    for (int i = 0; i < n; i++) {
+        const unlink_job_t *job = items[i]->input;
+        cols[0][i] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, job->in.user_key);
+        cols[1][i] = job->key_hash;
+        cols[2][i] = job->in.referrer;
+        cols[3][i] = job->client_ip;
+        cols[4][i] = job->request_id;
+    }
+    for (int c = 0; c < 5; c++) {
+        q.args[c] = gh_pg_array(r->pool, cols[c], n);
+    }
+    q.label = ((const unlink_job_t *)items[0]->input)->mode == GH_UNLINK_DEACTIVATE
+            ? "gh_unlink_deactivate" : "gh_unlink_delete";
+    status = gh_db_run(r, batch_work, &q);
+    if (status == OK) {
+        for (int i = 0; i < q.rows->nelts; i++) {
+            const char **row = APR_ARRAY_IDX(q.rows, i, const char **);
+            apr_int64_t ord;
+            if (row[0] && gh_parse_int64_dec(row[0], &ord) == 0 && ord >= 1 && ord <= n) {
+                items[ord - 1]->result = static_outcome(row[1]);
+            }
         }
-        job->outcome = n == 0 ? "not_found" : deactivate ? "deactivated" : "deleted";
     }
-    audit[0] = job->key_hash;
-    audit[1] = job->in.referrer;
-    audit[2] = job->outcome;
-    audit[3] = r->useragent_ip;
-    audit[4] = gh_http_request_id(r);
-    return gh_db_exec(db, "gh_unlink_audit", NULL, 5, audit);
+    for (int i = 0; i < n; i++) {
+        if (status == OK && items[i]->result == NULL) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s gave no outcome for item %d",
+                          q.label, i + 1);
+            status = gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                             "An internal error occurred.");
+        }
+    }
+    if (status != OK) {
+        const char *code, *message;
+        gh_http_failure(r, &code, &message);
+        for (int i = 0; i < n; i++) {
+            items[i]->status = status;
+            items[i]->code = code;
+            items[i]->message = message;
+        }
+    }
+}
+
+static void child_init(apr_pool_t *pchild, server_rec *s)
+{
+    for (int mode = GH_UNLINK_DELETE; mode <= GH_UNLINK_DEACTIVATE; mode++) {
+        batches[mode] = gh_batch_create(pchild, BATCH_MAX_ITEMS, BATCH_MAX_LEADERS, run_batch);
+        if (batches[mode] == NULL) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "cannot create the unlink batcher");
+        }
+    }
 }
 
 static int read_input(request_rec *r, gh_toss_unlink_t *in)
@@ -133,22 +226,27 @@ static int read_input(request_rec *r, gh_toss_unlink_t *in)
 static int disconnect_callback(request_rec *r, const gh_route_params_t *params)
 {
     unlink_job_t job;
+    gh_batch_item_t item;
     json_object *body;
     const char *message;
     int status;
 
     (void)params;
     memset(&job, 0, sizeof(job));
+    memset(&item, 0, sizeof(item));
     if ((status = read_input(r, &job.in)) != OK) {
         return status;
     }
     job.mode = gh_conf_unlink_mode(gh_dir_conf(r));
     job.key_hash = audit_hash(r, job.in.user_key);
-    if (job.key_hash == NULL) {
+    job.client_ip = r->useragent_ip;
+    job.request_id = gh_http_request_id(r);
+    if (job.key_hash == NULL || batches[job.mode] == NULL) {
         return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
                        "An internal error occurred.");
     }
-    if ((status = gh_db_transaction(r, unlink_work, &job)) != OK) {
+    item.input = &job;
+    if ((status = gh_batch_submit(batches[job.mode], r, &item)) != OK) {
         return status;
     }
 
@@ -157,10 +255,10 @@ static int disconnect_callback(request_rec *r, const gh_route_params_t *params)
                       "toss unlink: undocumented referrer %s recorded", job.in.referrer);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "toss unlink: outcome=%s referrer=%s key=%.12s",
-                  job.outcome, job.in.referrer ? job.in.referrer : "-", job.key_hash);
+                  item.result, job.in.referrer ? job.in.referrer : "-", job.key_hash);
 
-    message = strcmp(job.outcome, "test") == 0 ? "Test callback acknowledged"
-            : strcmp(job.outcome, "not_found") == 0
+    message = strcmp(item.result, "test") == 0 ? "Test callback acknowledged"
+            : strcmp(item.result, "not_found") == 0
                 ? "User not found but considered as disconnected"
                 : "User disconnected successfully";
     body = gh_json_object(r->pool);
@@ -175,4 +273,6 @@ static const gh_route_t routes[] = {
     { NULL, NULL, NULL, 0 }
 };
 
-const gh_area_t gh_area_toss_unlink = { "toss-unlink", routes, statements, post_config };
+const gh_area_t gh_area_toss_unlink = {
+    "toss-unlink", routes, statements, post_config, child_init
+};

@@ -13,6 +13,7 @@ typedef struct {
     const gh_route_t *routes;            /* ends with a NULL method */
     const gh_db_stmt_t *statements;      /* ends with a NULL label; may be NULL */
     int (*post_config)(apr_pool_t *pconf, server_rec *s);   /* may be NULL */
+    void (*child_init)(apr_pool_t *pchild, server_rec *s);  /* may be NULL */
 } gh_area_t;
 
 extern const gh_area_t gh_area_toss_unlink;

@@ -11,16 +11,27 @@
 
 #include "gh_crypto.h"
 
+/* Fetched once: OpenSSL 3 otherwise looks the algorithm up on every use. */
+static EVP_MD *sha256;
+
+int gh_crypto_init(void)
+{
+    if (sha256 == NULL) {
+        sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    }
+    return sha256 ? 0 : -1;
+}
+
 int gh_secret_equals(const char *a, const char *b)
 {
     unsigned char da[EVP_MAX_MD_SIZE], db[EVP_MAX_MD_SIZE];
     unsigned int la = 0, lb = 0;
 
-    if (a == NULL || b == NULL) {
+    if (a == NULL || b == NULL || gh_crypto_init() != 0) {
         return 0;
     }
-    if (!EVP_Digest(a, strlen(a), da, &la, EVP_sha256(), NULL)
-        || !EVP_Digest(b, strlen(b), db, &lb, EVP_sha256(), NULL)
+    if (!EVP_Digest(a, strlen(a), da, &la, sha256, NULL)
+        || !EVP_Digest(b, strlen(b), db, &lb, sha256, NULL)
         || la != lb) {
         return 0;
     }
@@ -34,8 +45,8 @@ const char *gh_hmac_sha256_hex(apr_pool_t *p, const void *key, apr_size_t keylen
     unsigned int maclen = 0;
     char *hex;
 
-    if (keylen > INT_MAX
-        || HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, mac, &maclen) == NULL) {
+    if (keylen > INT_MAX || gh_crypto_init() != 0
+        || HMAC(sha256, key, (int)keylen, msg, msglen, mac, &maclen) == NULL) {
         return NULL;
     }
     hex = apr_palloc(p, 2 * maclen + 1);

@@ -5,6 +5,10 @@
 
 #include <apr_pools.h>
 
+/* Prepares the digests; call once before threads start (post_config).
+ * Returns 0 on success. The functions below call it too. */
+int gh_crypto_init(void);
+
 /* Non-zero when the two strings are equal. Both are hashed first, so the
  * time taken depends on neither their contents nor their lengths. */
 int gh_secret_equals(const char *a, const char *b);

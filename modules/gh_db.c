@@ -1,7 +1,12 @@
 /* mod_dbd glue. Statements are prepared by us, per connection, rather than
  * with ap_dbd_prepare: when PostgreSQL restarts, apr_dbd's check_conn
  * PQreset()s the pooled connection and every server-side statement is
- * silently gone. The backend PID tells us when that has happened. */
+ * silently gone. The backend PID tells us when that has happened.
+ *
+ * A unit of work is one statement, autocommitted: PostgreSQL makes a
+ * statement atomic by itself, including the data-modifying CTEs the areas
+ * use to change several tables at once, and it costs one round trip
+ * instead of the three more that BEGIN and COMMIT would add. */
 #include <string.h>
 
 #include "apr_dbd.h"
@@ -18,6 +23,7 @@ struct gh_db {
     request_rec *r;
     ap_dbd_t *rec;
     apr_hash_t *stmts;               /* label -> apr_dbd_prepared_t* */
+    int statements;                  /* run so far in this unit of work */
 };
 
 /* Prepared state of one pooled connection, kept in its pool. */
@@ -82,6 +88,17 @@ static int connection_lost(const ap_dbd_t *rec)
     return pg == NULL || PQstatus(pg) != CONNECTION_OK;
 }
 
+/* Whether the server is still there, found without a round trip: a server
+ * that restarted or died has closed the socket, and non-blocking reads see
+ * that. Two of them: the first may only collect the FATAL message a
+ * terminating backend sends before its EOF. */
+static int connection_alive(const ap_dbd_t *rec)
+{
+    PGconn *pg = native(rec);
+    return pg != NULL && PQstatus(pg) == CONNECTION_OK
+        && PQconsumeInput(pg) && PQconsumeInput(pg) && PQstatus(pg) == CONNECTION_OK;
+}
+
 /* Records a failure on db's connection and returns the status to give:
  * 503 when the connection is gone, 500 for anything else. Only the first
  * line of the driver's message is logged; later lines may quote data. */
@@ -123,6 +140,17 @@ static int ensure_prepared(ap_dbd_t *rec, apr_hash_t **stmts, const char **faile
     apr_pool_clear(st->pool);
     st->backend_pid = 0;
     st->stmts = apr_hash_make(st->pool);
+    /* The areas' statements take arrays and CTEs: a custom plan always
+     * looks cheaper to PostgreSQL, so without this it re-plans them (about
+     * 2 ms each) on every execution. */
+    {
+        int n = 0;
+        if (apr_dbd_query(rec->driver, rec->handle, &n,
+                          "SET plan_cache_mode = force_generic_plan") != 0) {
+            *failed = "SET plan_cache_mode";
+            return -1;
+        }
+    }
     for (int i = 0; registry && i < registry->nelts; i++) {
         const gh_db_stmt_t *def = APR_ARRAY_IDX(registry, i, const gh_db_stmt_t *);
         apr_dbd_prepared_t *prep = NULL;
@@ -138,20 +166,11 @@ static int ensure_prepared(ap_dbd_t *rec, apr_hash_t **stmts, const char **faile
     return 0;
 }
 
-/* Runs one fixed command (BEGIN, COMMIT, ROLLBACK). apr_dbd's own
- * transaction_start dereferences NULL when BEGIN fails on a lost
- * connection, so transactions are driven with plain commands instead. */
-static int db_command(gh_db_t *db, const char *sql)
-{
-    int n = 0;
-    return apr_dbd_query(db->rec->driver, db->rec->handle, &n, sql);
-}
-
-/* Opens a connection with statements ready and starts a transaction. A
- * pooled connection whose server restarted fails at BEGIN; nothing has
- * been sent that could commit, so one retry is safe. The pool hands the
- * same connection back (it is LIFO), and mod_dbd resets it first. */
-static int db_begin(request_rec *r, gh_db_t *db)
+/* Opens a connection with statements ready. A pooled connection whose
+ * server went away since its last use is dropped before anything is sent,
+ * and one retry follows: the pool hands the same connection back (it is
+ * LIFO), and mod_dbd resets it first. */
+static int db_open(request_rec *r, gh_db_t *db)
 {
     for (int attempt = 0;; attempt++) {
         const char *what = NULL;
@@ -164,11 +183,11 @@ static int db_begin(request_rec *r, gh_db_t *db)
             return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
                            "The database is unavailable; retry later.");
         }
-        if (ensure_prepared(db->rec, &db->stmts, &what) != 0) {
-            what = apr_pstrcat(r->pool, "prepare of ", what, NULL);
+        if (!connection_alive(db->rec)) {
+            what = "connection check";
         }
-        else if (db_command(db, "BEGIN") != 0) {
-            what = "BEGIN";
+        else if (ensure_prepared(db->rec, &db->stmts, &what) != 0) {
+            what = apr_pstrcat(r->pool, "prepare of ", what, NULL);
         }
         else {
             return OK;
@@ -185,41 +204,82 @@ static int db_begin(request_rec *r, gh_db_t *db)
     }
 }
 
-int gh_db_transaction(request_rec *r, gh_db_work_fn work, void *baton)
+int gh_db_run(request_rec *r, gh_db_work_fn work, void *baton)
 {
     gh_db_t db;
-    int status = db_begin(r, &db);
+    int status = db_open(r, &db);
 
     if (status != OK) {
         return status;
     }
     status = work(&db, baton);
-    if (status == OK) {
-        if (db_command(&db, "COMMIT") != 0) {
-            status = db_failure(r, db.rec, "COMMIT");
-        }
-    }
-    else {
-        db_command(&db, "ROLLBACK");
-    }
-    if (!connection_lost(db.rec) && PQtransactionStatus(native(db.rec)) != PQTRANS_IDLE) {
-        /* never hand the pool a connection inside a transaction */
-        db_command(&db, "ROLLBACK");
-    }
     dbd_close(r->server, db.rec);
     return status;
+}
+
+/* The prepared statement for label, counted against the unit of work. */
+static apr_dbd_prepared_t *statement(gh_db_t *db, const char *label)
+{
+    apr_dbd_prepared_t *prep = apr_hash_get(db->stmts, label, APR_HASH_KEY_STRING);
+
+    if (prep == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, "statement %s is not registered", label);
+    }
+    else if (db->statements > 0) {
+        /* two autocommitted statements would not be atomic together */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, "statement %s: a unit of work "
+                      "runs one statement; write it as one (a CTE) instead", label);
+        prep = NULL;
+    }
+    db->statements++;
+    return prep;
+}
+
+static int internal_error(request_rec *r)
+{
+    return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "An internal error occurred.");
+}
+
+int gh_db_rows(gh_db_t *db, const char *label, int nargs, const char *const *args,
+               apr_array_header_t **rows)
+{
+    apr_dbd_prepared_t *prep = statement(db, label);
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *dbrow = NULL;
+    const apr_dbd_driver_t *drv = db->rec->driver;
+    int ncols;
+
+    *rows = apr_array_make(db->r->pool, 8, sizeof(const char **));
+    if (prep == NULL) {
+        return internal_error(db->r);
+    }
+    if (apr_dbd_pselect(drv, db->r->pool, db->rec->handle, &res, prep, 1,
+                        nargs, (const char **)args) != 0) {
+        return db_failure(db->r, db->rec, label);
+    }
+    /* Copied: the driver frees the result as soon as the last row is read. */
+    ncols = apr_dbd_num_cols(drv, res);
+    while (apr_dbd_get_row(drv, db->r->pool, res, &dbrow, -1) == 0) {
+        const char **cols = apr_pcalloc(db->r->pool, sizeof(*cols) * (ncols + 1));
+        for (int i = 0; i < ncols; i++) {
+            char *v = NULL;
+            if (apr_dbd_datum_get(drv, dbrow, i, APR_DBD_TYPE_STRING, &v) == APR_SUCCESS) {
+                cols[i] = apr_pstrdup(db->r->pool, v);    /* else SQL NULL */
+            }
+        }
+        APR_ARRAY_PUSH(*rows, const char **) = cols;
+    }
+    return OK;
 }
 
 int gh_db_exec(gh_db_t *db, const char *label, int *nrows,
                int nargs, const char *const *args)
 {
-    apr_dbd_prepared_t *prep = apr_hash_get(db->stmts, label, APR_HASH_KEY_STRING);
+    apr_dbd_prepared_t *prep = statement(db, label);
     int n = 0;
 
     if (prep == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, "statement %s is not registered", label);
-        return gh_fail(db->r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
-                       "An internal error occurred.");
+        return internal_error(db->r);
     }
     if (apr_dbd_pquery(db->rec->driver, db->r->pool, db->rec->handle, &n, prep,
                        nargs, (const char **)args) != 0) {

@@ -53,8 +53,14 @@ int gh_fail(request_rec *r, int status, const char *code, const char *message)
     return status;
 }
 
-/* The handler name SetHandler gives this request; core only applies it
- * after authentication, and we need it before. */
+void gh_http_failure(const request_rec *r, const char **code, const char **message)
+{
+    *code = apr_table_get(r->notes, NOTE_CODE);
+    *message = apr_table_get(r->notes, NOTE_MESSAGE);
+}
+
+/* The handler name SetHandler gives this request, from the <Location>
+ * walk that precedes translate_name; core applies it only later. */
 static const char *configured_handler(request_rec *r)
 {
     core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
@@ -67,7 +73,7 @@ static const char *configured_handler(request_rec *r)
     return err ? NULL : h;
 }
 
-int gh_http_header_parser(request_rec *r)
+int gh_http_translate(request_rec *r)
 {
     const char *h = configured_handler(r);
     gh_req_t *st;
@@ -81,7 +87,14 @@ int gh_http_header_parser(request_rec *r)
     for (apr_size_t i = 0; i < N_DEFAULT_ERRORS; i++) {
         ap_custom_response(r, default_errors[i].status, GH_ERROR_URI);
     }
-    return DECLINED;
+    /* Nothing here is a file: skip DocumentRoot and the directory walk. */
+    r->filename = apr_pstrcat(r->pool, "gamehoney:", r->uri, NULL);
+    return OK;
+}
+
+int gh_http_map_to_storage(request_rec *r)
+{
+    return gh_http_in_area(r) ? OK : DECLINED;
 }
 
 int gh_http_in_area(const request_rec *r)

@@ -20,9 +20,17 @@
  * every header set in r->err_headers_out. */
 int gh_fail(request_rec *r, int status, const char *code, const char *message);
 
-/* header_parser hook: inside a gamehoney-* handler's <Location>, routes
- * httpd's own error responses (401, 403, 413, 429, 5xx...) to JSON. */
-int gh_http_header_parser(request_rec *r);
+/* The code and message gh_fail last recorded on r (NULL when none). */
+void gh_http_failure(const request_rec *r, const char **code, const char **message);
+
+/* translate_name hook: a request inside a gamehoney-* handler's
+ * <Location> is marked as ours, has httpd's own error responses (401, 403,
+ * 413, 429, 5xx...) rendered as JSON, and is not mapped to a file. */
+int gh_http_translate(request_rec *r);
+
+/* map_to_storage hook: skips the directory walk for our requests, as
+ * mod_proxy does for its own. */
+int gh_http_map_to_storage(request_rec *r);
 
 /* quick_handler hook that writes the JSON error document. */
 int gh_http_error_document(request_rec *r, int lookup_uri);

@@ -1,4 +1,6 @@
 /* UTF-8 validation and strict decimal parsing for request input. */
+#include <string.h>
+
 #include "gh_text.h"
 
 int gh_utf8_valid(const char *s, size_t len)
@@ -68,4 +70,37 @@ int gh_parse_int64_dec(const char *s, apr_int64_t *out)
     }
     *out = (apr_int64_t)v;
     return 0;
+}
+
+const char *gh_pg_array(apr_pool_t *p, const char *const *values, int n)
+{
+    apr_size_t size = 3;
+    char *out, *o;
+
+    for (int i = 0; i < n; i++) {
+        size += values[i] ? 2 * strlen(values[i]) + 3 : 5;   /* "..", or NULL, */
+    }
+    o = out = apr_palloc(p, size);
+    *o++ = '{';
+    for (int i = 0; i < n; i++) {
+        if (i > 0) {
+            *o++ = ',';
+        }
+        if (values[i] == NULL) {
+            memcpy(o, "NULL", 4);
+            o += 4;
+            continue;
+        }
+        *o++ = '"';
+        for (const char *v = values[i]; *v; v++) {
+            if (*v == '"' || *v == '\\') {
+                *o++ = '\\';
+            }
+            *o++ = *v;
+        }
+        *o++ = '"';
+    }
+    *o++ = '}';
+    *o = '\0';
+    return out;
 }

@@ -3,6 +3,7 @@
 #define GH_TEXT_H
 
 #include <apr.h>
+#include <apr_pools.h>
 #include <stddef.h>
 
 /* Non-zero when s[0..len) is well-formed UTF-8 (no overlongs, no
@@ -12,5 +13,10 @@ int gh_utf8_valid(const char *s, size_t len);
 /* Parses a plain decimal (digits only, no sign or spaces) that fits a
  * signed 64-bit integer. Returns 0 on success. */
 int gh_parse_int64_dec(const char *s, apr_int64_t *out);
+
+/* Formats values as a PostgreSQL array literal, {"a","b",NULL}, to bind as
+ * one parameter: every element is double-quoted with '"' and '\\'
+ * escaped, and a NULL pointer is the SQL NULL. */
+const char *gh_pg_array(apr_pool_t *p, const char *const *values, int n);
 
 #endif

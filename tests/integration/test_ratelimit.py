@@ -43,8 +43,19 @@ def test_twenty_failures_block_the_address_with_429(server, pg, user, log_allow)
     # other addresses are unaffected
     assert post(server, "127.0.0.22", AUTH, key).status_code == 200
     assert pg.scalar("SELECT count(*) FROM users WHERE id = %s", (uid,)) == 0
-    # the count was shared: more than one child answered this address
-    assert len(pids_serving(server, ip)) >= 2
+
+
+def test_failure_count_is_shared_by_the_children(make_server, log_allow):
+    srv = make_server("shared-count", f"<Location {PATH}>\n"
+                                      "    GameHoneyAuthFailLimit 200 600\n</Location>\n")
+    log_allow(r"AH0161[78]")
+    ip = "127.0.0.24"
+    codes = [post(srv, ip, (USER, "wrong")).status_code for _ in range(200)]
+    assert codes == [401] * 200
+    assert post(srv, ip, AUTH).status_code == 429
+    # 200 connections were spread over both children, and still the
+    # 201st request was refused: the count lives in shared memory
+    assert len(pids_serving(srv, ip)) >= 2
 
 
 def test_successes_and_missing_credentials_do_not_count(server, log_allow):

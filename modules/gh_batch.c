@@ -1,0 +1,87 @@
+/* Leader/follower coalescing: see gh_batch.h. Items live in their
+ * requests' memory; a follower blocks until the leader has written its
+ * result, and results and failure strings are static, so nothing of the
+ * leader's request is read after the leader has gone. */
+#include "apr_thread_cond.h"
+#include "apr_thread_mutex.h"
+
+#include "gh_batch.h"
+#include "gh_http.h"
+#include "gh_private.h"
+
+enum { ITEM_QUEUED, ITEM_TAKEN, ITEM_DONE };
+
+struct gh_batch {
+    apr_thread_mutex_t *lock;
+    apr_thread_cond_t *finished;     /* broadcast whenever a batch is done */
+    gh_batch_item_t *head, **tail;   /* queued items, oldest first */
+    int leaders, max_leaders, max_items;
+    gh_batch_run_fn run;
+};
+
+gh_batch_t *gh_batch_create(apr_pool_t *pchild, int max_items, int max_leaders,
+                            gh_batch_run_fn run)
+{
+    gh_batch_t *b = apr_pcalloc(pchild, sizeof(*b));
+
+    if (apr_thread_mutex_create(&b->lock, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS
+        || apr_thread_cond_create(&b->finished, pchild) != APR_SUCCESS) {
+        return NULL;
+    }
+    b->tail = &b->head;
+    b->max_items = max_items;
+    b->max_leaders = max_leaders;
+    b->run = run;
+    return b;
+}
+
+/* Takes up to max_items queued items; called with the lock held. */
+static int take(gh_batch_t *b, gh_batch_item_t **items)
+{
+    int n = 0;
+
+    while (b->head && n < b->max_items) {
+        gh_batch_item_t *it = b->head;
+        b->head = it->next;
+        it->state = ITEM_TAKEN;
+        items[n++] = it;
+    }
+    if (b->head == NULL) {
+        b->tail = &b->head;
+    }
+    return n;
+}
+
+int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item)
+{
+    gh_batch_item_t **items = apr_palloc(r->pool, sizeof(*items) * b->max_items);
+
+    item->next = NULL;
+    item->state = ITEM_QUEUED;
+    item->status = OK;
+    apr_thread_mutex_lock(b->lock);
+    *b->tail = item;
+    b->tail = &item->next;
+    while (item->state != ITEM_DONE) {
+        if (item->state == ITEM_QUEUED && b->leaders < b->max_leaders) {
+            int n = take(b, items);
+
+            b->leaders++;
+            apr_thread_mutex_unlock(b->lock);
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "batch of %d", n);
+            b->run(r, items, n);
+            apr_thread_mutex_lock(b->lock);
+            for (int i = 0; i < n; i++) {
+                items[i]->state = ITEM_DONE;
+            }
+            b->leaders--;
+            apr_thread_cond_broadcast(b->finished);
+        }
+        else {
+            apr_thread_cond_wait(b->finished, b->lock);
+        }
+    }
+    apr_thread_mutex_unlock(b->lock);
+    return item->status == OK ? OK
+                              : gh_fail(r, item->status, item->code, item->message);
+}

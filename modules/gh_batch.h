@@ -1,0 +1,36 @@
+/* Coalescing of concurrent requests that need the same kind of database
+ * work: the waiting threads of one child elect a leader, which runs one
+ * statement for everybody queued and hands each request its own result.
+ * A lone request is a batch of one and runs at once; under load, requests
+ * that arrive while a batch runs go together in the next. The database
+ * then does one statement, one round trip and one commit per batch. */
+#ifndef GH_BATCH_H
+#define GH_BATCH_H
+
+#include "httpd.h"
+
+typedef struct gh_batch gh_batch_t;
+
+typedef struct gh_batch_item {
+    const void *input;          /* the caller's; only read by the run function */
+    const char *result;         /* set by the run function; static lifetime */
+    int status;                 /* OK, or the failure's HTTP status */
+    const char *code;           /* with a failure: static strings for gh_fail */
+    const char *message;
+    struct gh_batch_item *next; /* private */
+    int state;                  /* private */
+} gh_batch_item_t;
+
+/* Runs one batch with the leader's request (its pool, its log lines) and
+ * sets every item's result, or its status, code and message. */
+typedef void (*gh_batch_run_fn)(request_rec *leader, gh_batch_item_t **items, int n);
+
+/* Made in child_init. At most max_leaders batches of max_items run at once. */
+gh_batch_t *gh_batch_create(apr_pool_t *pchild, int max_items, int max_leaders,
+                            gh_batch_run_fn run);
+
+/* Queues item, waits until its batch has run, and returns OK or the
+ * failed status (recorded on r with gh_fail). */
+int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item);
+
+#endif
