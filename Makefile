@@ -9,7 +9,8 @@ all: build
 build: $(MODULE)
 
 $(MODULE): $(GH_SRC) $(GH_HDR) apxs.mk
-	$(APXS) -c -o mod_gamehoney.la $(APXS_FLAGS) $(GH_SRC)
+	@echo "apxs -c mod_gamehoney.la"
+	@$(APXS) -c -o mod_gamehoney.la $(APXS_FLAGS) $(GH_SRC) > .build.log || { cat .build.log; exit 1; }
 
 install: $(MODULE)
 	$(APXS) -i -n gamehoney mod_gamehoney.la

@@ -105,3 +105,26 @@ def test_statement_failure_mid_transaction_rolls_back(server, pg, user, audit_tr
                         "message": "The database rejected the operation."}
     assert state(pg, uid) == (1, 2, 1)
     assert "audit refused" in server.new_log()
+
+
+def test_a_failing_batch_fails_every_callback_in_it(server, pg, user, audit_trigger,
+                                                    log_allow):
+    """Concurrent callbacks share one statement; when it fails, each of them
+    gets the failure and none of them changes anything."""
+    from concurrent.futures import ThreadPoolExecutor
+    log_allow(DB_ERRORS)
+    users = [user() for _ in range(40)]
+    audit_trigger("PERFORM pg_sleep(0.05); RAISE EXCEPTION 'audit refused'")
+    with ThreadPoolExecutor(20) as pool:
+        replies = list(pool.map(
+            lambda k: server.post(PATH, auth=AUTH, json={"userKey": k}, timeout=30),
+            [k for k, _ in users]))
+    assert [r.status_code for r in replies] == [500] * len(users)
+    assert all(r.json() == {"error": "database_error",
+                            "message": "The database rejected the operation."} for r in replies)
+    for _, uid in users:
+        assert state(pg, uid) == (1, 2, 1)
+    # several callbacks really did share a statement: fewer failures were
+    # logged than callbacks were refused
+    failures = server.new_log().count("audit refused")
+    assert 1 <= failures < len(users)

@@ -1,4 +1,4 @@
-/* gh_text: gh_utf8_valid and gh_parse_int64_dec. */
+/* gh_text: gh_utf8_valid, gh_parse_int64_dec and gh_pg_array. */
 #include <stdint.h>
 
 #include "check.h"
@@ -169,11 +169,32 @@ static void parse_int64_rejects(void)
     CHECK_INT_EQ(gh_parse_int64_dec(NULL, &v), -1);
 }
 
+/* Array literals are bound as one parameter: quoting and escaping must
+ * keep every element whole, and NULL must stay the SQL NULL. */
+static void pg_array_literals(apr_pool_t *p)
+{
+    const char *none[1] = { NULL };
+    const char *keys[] = { "1234567890", "0", "9223372036854775807" };
+    const char *mixed[] = { "UNLINK", NULL, "" };
+    const char *hostile[] = { "a\"b", "c\\d", "{x,y}", "NULL", " sp ", "\"\\\"" };
+    const char *korean[] = { "\xea\xb3\xb5\xec\xa7\x80" };
+
+    CHECK_STR_EQ(gh_pg_array(p, none, 0), "{}");
+    CHECK_STR_EQ(gh_pg_array(p, none, 1), "{NULL}");
+    CHECK_STR_EQ(gh_pg_array(p, keys, 3), "{\"1234567890\",\"0\",\"9223372036854775807\"}");
+    CHECK_STR_EQ(gh_pg_array(p, mixed, 3), "{\"UNLINK\",NULL,\"\"}");
+    /* '"' and '\\' are escaped; braces, commas, the word NULL and spaces
+     * are safe inside quotes */
+    CHECK_STR_EQ(gh_pg_array(p, hostile, 6),
+                 "{\"a\\\"b\",\"c\\\\d\",\"{x,y}\",\"NULL\",\" sp \",\"\\\"\\\\\\\"\"}");
+    CHECK_STR_EQ(gh_pg_array(p, korean, 1), "{\"\xea\xb3\xb5\xec\xa7\x80\"}");
+}
+
 void test_text(apr_pool_t *p)
 {
-    (void)p;
     utf8_valid_input();
     utf8_invalid_input();
     parse_int64_accepts();
     parse_int64_rejects();
+    pg_array_literals(p);
 }
