@@ -18,32 +18,10 @@
 #include <apr_general.h>
 #include <apr_pools.h>
 
+#include "fuzz.h"
 #include "gh_json.h"
 #include "gh_text.h"
 #include "gh_toss_input.h"
-
-static apr_pool_t *root;
-
-#define REQUIRE(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-            abort(); \
-        } \
-    } while (0)
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    if (apr_initialize() != APR_SUCCESS || apr_pool_create(&root, NULL) != APR_SUCCESS) {
-        abort();
-    }
-    return 0;
-}
 
 /* Whether buf, already accepted as JSON, has a number with a leading zero.
  * A number starts with '-' or a digit right after the start, whitespace or
@@ -101,21 +79,6 @@ static int depth_of(json_object *o)
     return 0;
 }
 
-static int referrer_well_formed(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n < 1 || n > 64) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static void check_toss(json_object *obj)
 {
     gh_toss_unlink_t u;
@@ -148,12 +111,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *buf = (const char *)data;
     apr_pool_t *p;
-    json_object *obj = (json_object *)&root, *back = NULL;
+    static char sentinel;           /* proves gh_json_parse sets *out */
+    json_object *obj = (json_object *)&sentinel, *back = NULL;
     const char *err = NULL, *lerr = NULL, *ser;
     apr_size_t slen = 0;
     int rc, lrc, utf8;
 
-    if (apr_pool_create(&p, root) != APR_SUCCESS) {
+    if (apr_pool_create(&p, fuzz_root_pool()) != APR_SUCCESS) {
         abort();
     }
     rc = gh_json_parse(p, buf, size, &obj, &err);

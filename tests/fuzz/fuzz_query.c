@@ -9,29 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "gh_text.h"
 #include "gh_toss_input.h"
 
-#define REQUIRE(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-            abort(); \
-        } \
-    } while (0)
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char *dup_bytes(const uint8_t *p, size_t n)
-{
-    char *s = malloc(n + 1);
-    if (s == NULL) {
-        abort();
-    }
-    memcpy(s, p, n);
-    s[n] = '\0';
-    return s;
-}
 
 /* Reference: digits only, non-empty, value <= INT64_MAX. On success
  * *canon is the digits without leading zeros ("0" for zero). */
@@ -56,20 +39,6 @@ static int ref_parse(const char *s, const char **canon)
     return n < sizeof(max) - 1 || (n == sizeof(max) - 1 && strcmp(s, max) <= 0);
 }
 
-static int ref_referrer_ok(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n < 1 || n > 64) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_')) {
-            return 0;
-        }
-    }
-    return 1;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -109,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* the referrer checks against the reference */
     if (ref != NULL) {
-        REQUIRE((gh_toss_referrer_check(ref) == NULL) == ref_referrer_ok(ref));
+        REQUIRE((gh_toss_referrer_check(ref) == NULL) == referrer_well_formed(ref));
         REQUIRE(!!gh_toss_referrer_known(ref) == (strcmp(ref, "UNLINK") == 0
                                                   || strcmp(ref, "WITHDRAWAL_TERMS") == 0
                                                   || strcmp(ref, "WITHDRAWAL_TOSS") == 0));
@@ -124,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else if (!expect_parsed) {
         REQUIRE(err != NULL && strcmp(err, "userKey must be a non-negative integer") == 0);
     }
-    else if (ref != NULL && !ref_referrer_ok(ref)) {
+    else if (ref != NULL && !referrer_well_formed(ref)) {
         REQUIRE(err != NULL);
         REQUIRE(strcmp(err, gh_toss_referrer_check(ref)) == 0);
     }

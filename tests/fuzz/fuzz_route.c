@@ -14,18 +14,8 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 
+#include "fuzz.h"
 #include "gh_route.h"
-
-#define REQUIRE(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-            abort(); \
-        } \
-    } while (0)
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int h(struct request_rec *r, const gh_route_params_t *params)
 {
@@ -54,18 +44,6 @@ static const gh_route_t table[] = {
 static const char *const common_methods[] = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "get",
 };
-
-static apr_pool_t *root;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    if (apr_initialize() != APR_SUCCESS || apr_pool_create(&root, NULL) != APR_SUCCESS) {
-        abort();
-    }
-    return 0;
-}
 
 typedef struct {
     int count;
@@ -113,17 +91,6 @@ static int ref_method_ok(const char *route_method, const char *method)
         || (strcmp(method, "HEAD") == 0 && strcmp(route_method, "GET") == 0);
 }
 
-static char *dup_bytes(const uint8_t *p, size_t n)
-{
-    char *s = malloc(n + 1);
-    if (s == NULL) {
-        abort();
-    }
-    memcpy(s, p, n);
-    s[n] = '\0';
-    return s;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *nul = memchr(data, 0, size);
@@ -150,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            strlen(common_methods[data[0] % 8]));
         path = dup_bytes(data + 1, size - 1);
     }
-    if (apr_pool_create(&p, root) != APR_SUCCESS) {
+    if (apr_pool_create(&p, fuzz_root_pool()) != APR_SUCCESS) {
         abort();
     }
 

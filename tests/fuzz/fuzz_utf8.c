@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fuzz.h"
 #include "gh_text.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int ref_utf8_valid(const uint8_t *s, size_t n)
 {
