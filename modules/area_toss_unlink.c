@@ -180,6 +180,10 @@ static void run_batch(request_rec *r, gh_batch_item_t **items, int n)
     if (status != OK) {
         const char *code, *message;
         gh_http_failure(r, &code, &message);
+        if (code == NULL || message == NULL) {
+            code = "internal_error";
+            message = "An internal error occurred.";
+        }
         for (int i = 0; i < n; i++) {
             items[i]->status = status;
             items[i]->code = code;
@@ -245,6 +249,7 @@ static int disconnect_callback(request_rec *r, const gh_route_params_t *params)
         return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
                        "An internal error occurred.");
     }
+    item.group = r->server;       /* its DBDParams name the database */
     item.input = &job;
     if ((status = gh_batch_submit(batches[job.mode], r, &item)) != OK) {
         return status;

@@ -35,19 +35,27 @@ gh_batch_t *gh_batch_create(apr_pool_t *pchild, int max_items, int max_leaders,
     return b;
 }
 
-/* Takes up to max_items queued items; called with the lock held. */
+/* Takes up to max_items queued items of the oldest item's group; called
+ * with the lock held. */
 static int take(gh_batch_t *b, gh_batch_item_t **items)
 {
+    const void *group = b->head->group;
+    gh_batch_item_t **link = &b->head;
     int n = 0;
 
-    while (b->head && n < b->max_items) {
-        gh_batch_item_t *it = b->head;
-        b->head = it->next;
+    while (*link && n < b->max_items) {
+        gh_batch_item_t *it = *link;
+        if (it->group != group) {
+            link = &it->next;
+            continue;
+        }
+        *link = it->next;
         it->state = ITEM_TAKEN;
         items[n++] = it;
     }
-    if (b->head == NULL) {
-        b->tail = &b->head;
+    b->tail = &b->head;
+    while (*b->tail) {
+        b->tail = &(*b->tail)->next;
     }
     return n;
 }

@@ -12,6 +12,8 @@
 typedef struct gh_batch gh_batch_t;
 
 typedef struct gh_batch_item {
+    const void *group;          /* items coalesce only with the same group,
+                                   e.g. the server_rec whose database they use */
     const void *input;          /* the caller's; only read by the run function */
     const char *result;         /* set by the run function; static lifetime */
     int status;                 /* OK, or the failure's HTTP status */
