@@ -5,7 +5,6 @@
 
 #include "ap_provider.h"
 #include "apr_strings.h"
-#include "http_protocol.h"
 #include "http_request.h"
 #include "mod_auth.h"
 

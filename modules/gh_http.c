@@ -12,6 +12,7 @@
 #include "gh_json.h"
 #include "gh_text.h"
 
+#define NOTE_STATUS  "gamehoney-status"
 #define NOTE_CODE    "gamehoney-error"
 #define NOTE_MESSAGE "gamehoney-message"
 
@@ -47,6 +48,7 @@ static const struct {
 
 int gh_fail(request_rec *r, int status, const char *code, const char *message)
 {
+    apr_table_setn(r->notes, NOTE_STATUS, apr_itoa(r->pool, status));
     apr_table_setn(r->notes, NOTE_CODE, code);
     apr_table_setn(r->notes, NOTE_MESSAGE, message);
     ap_custom_response(r, status, GH_ERROR_URI);
@@ -113,7 +115,9 @@ int gh_http_error_document(request_rec *r, int lookup_uri)
     }
     code = apr_table_get(r->prev->notes, NOTE_CODE);
     message = apr_table_get(r->prev->notes, NOTE_MESSAGE);
-    if (code == NULL || message == NULL) {
+    /* the recorded reason only if it is the reason for this status */
+    if (code == NULL || message == NULL
+        || apr_atoi64(apr_table_get(r->prev->notes, NOTE_STATUS)) != r->status) {
         code = "error";
         message = "The request failed.";
         for (apr_size_t i = 0; i < N_DEFAULT_ERRORS; i++) {
