@@ -18,5 +18,7 @@ typedef struct {
 
 extern const gh_area_t gh_area_toss_unlink;
 extern const gh_area_t gh_area_health;
+extern const gh_area_t gh_area_accounts;
+extern const gh_area_t gh_area_user_data;
 
 #endif

@@ -11,6 +11,16 @@
 #define GH_DEFAULT_MAX_BODY        (64 * 1024)
 #define GH_DEFAULT_AUTHFAIL_COUNT  20
 #define GH_DEFAULT_AUTHFAIL_WINDOW 600
+#define GH_DEFAULT_HTTP_CONNECT_MS 2000
+#define GH_DEFAULT_HTTP_TIMEOUT_MS 5000
+#define GH_DEFAULT_HTTP_MAX_RESPONSE (1024 * 1024)
+#define GH_DEFAULT_ACCESS_TTL      900
+#define GH_DEFAULT_REFRESH_TTL     (30 * 86400)
+#define GH_DEFAULT_TOKEN_LEEWAY    60
+#define GH_DEFAULT_SESSION_ISSUER  "gamehoney"
+#define GH_DEFAULT_GOOGLE_TOKEN_URL "https://oauth2.googleapis.com/token"
+#define GH_DEFAULT_GOOGLE_JWKS_URL  "https://www.googleapis.com/oauth2/v3/certs"
+#define GH_DEFAULT_TOSS_LOGIN_URL   "https://apps-in-toss-api.toss.im"
 
 typedef enum {
     GH_UNLINK_DELETE = 0,
@@ -24,8 +34,53 @@ typedef struct {
 } gh_limit_t;
 
 typedef struct {
+    const char *kid;
+    const char *secret;
+} gh_session_key_t;
+
+typedef struct {
     const char *audit_key;       /* GameHoneyAuditKey; NULL: a per-boot key */
     const char *limit_cache;     /* GameHoneyRateLimitCache, "shmcb" if NULL */
+
+    /* outbound HTTP (GameHoneyHTTP*) */
+    int http_connect_ms;
+    int http_timeout_ms;
+    apr_off_t http_max_response;
+    const char *http_ca_file;
+
+    /* sessions */
+    apr_array_header_t *session_keys;    /* gh_session_key_t; the first signs */
+    const char *session_issuer;
+    int access_ttl;
+    int refresh_ttl;
+    int token_leeway;
+
+    /* Google */
+    const char *google_client_id;
+    const char *google_client_secret;
+    const char *google_token_url;
+    const char *google_jwks_url;
+
+    /* Cognito */
+    const char *cognito_region;
+    const char *cognito_pool_id;
+    const char *cognito_client_id;
+    const char *cognito_client_secret;
+    const char *cognito_endpoint;
+
+    /* Toss login */
+    const char *toss_login_url;
+    const char *toss_client_cert;
+    const char *toss_client_key;
+    const char *toss_decrypt_key;        /* base64 of 32 bytes */
+    const char *toss_decrypt_aad;
+
+    /* derived in post_config (gh_config_derive), not directives */
+    const char *cognito_issuer;
+    const char *cognito_jwks_url;
+    const char *cognito_api_url;
+    const char *google_jwks;
+    unsigned char *toss_aes_key;         /* 32 bytes, or NULL */
 } gh_server_conf_t;
 
 typedef struct {
@@ -46,6 +101,21 @@ static APR_INLINE gh_server_conf_t *gh_server_conf(server_rec *s)
 {
     return ap_get_module_config(s->module_config, &gamehoney_module);
 }
+
+/* A server setting, or its default when unset. */
+#define GH_CONF_INT(sc, field, dflt) ((sc)->field == GH_UNSET ? (dflt) : (sc)->field)
+#define GH_CONF_STR(sc, field, dflt) ((sc)->field ? (sc)->field : (dflt))
+
+/* The directive table and config hooks, for the module record. */
+extern const command_rec gh_config_directives[];
+void *gh_config_create_server(apr_pool_t *p, server_rec *s);
+void *gh_config_merge_server(apr_pool_t *p, void *basev, void *addv);
+void *gh_config_create_dir(apr_pool_t *p, char *dir);
+void *gh_config_merge_dir(apr_pool_t *p, void *basev, void *addv);
+
+/* post_config: fills each server's derived settings; refuses a malformed
+ * GameHoneyTossDecryptKey. Returns OK or an HTTP status. */
+int gh_config_derive(apr_pool_t *pconf, server_rec *s);
 
 static APR_INLINE apr_off_t gh_conf_max_body(const gh_dir_conf_t *dc)
 {

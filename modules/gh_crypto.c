@@ -38,28 +38,146 @@ int gh_secret_equals(const char *a, const char *b)
     return CRYPTO_memcmp(da, db, la) == 0;
 }
 
+int gh_hmac_sha256(const void *key, apr_size_t keylen, const void *msg, apr_size_t msglen,
+                   unsigned char mac[32])
+{
+    unsigned int maclen = 0;
+
+    if (keylen > INT_MAX || gh_crypto_init() != 0
+        || HMAC(sha256, key, (int)keylen, msg, msglen, mac, &maclen) == NULL || maclen != 32) {
+        return -1;
+    }
+    return 0;
+}
+
+int gh_sha256(const void *data, apr_size_t n, unsigned char md[32])
+{
+    unsigned int len = 0;
+
+    if (gh_crypto_init() != 0 || !EVP_Digest(data, n, md, &len, sha256, NULL) || len != 32) {
+        return -1;
+    }
+    return 0;
+}
+
+const char *gh_hex(apr_pool_t *p, const unsigned char *data, apr_size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *hex = apr_palloc(p, 2 * n + 1);
+
+    for (apr_size_t i = 0; i < n; i++) {
+        hex[2 * i] = digits[data[i] >> 4];
+        hex[2 * i + 1] = digits[data[i] & 0x0f];
+    }
+    hex[2 * n] = '\0';
+    return hex;
+}
+
 const char *gh_hmac_sha256_hex(apr_pool_t *p, const void *key, apr_size_t keylen,
                                const void *msg, apr_size_t msglen)
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
-    char *hex;
+    unsigned char mac[32];
 
-    if (keylen > INT_MAX || gh_crypto_init() != 0
-        || HMAC(sha256, key, (int)keylen, msg, msglen, mac, &maclen) == NULL) {
-        return NULL;
+    return gh_hmac_sha256(key, keylen, msg, msglen, mac) == 0 ? gh_hex(p, mac, sizeof(mac))
+                                                              : NULL;
+}
+
+const char *gh_base64_encode(apr_pool_t *p, const unsigned char *data, apr_size_t n, int url)
+{
+    char *out = apr_palloc(p, 4 * ((n + 2) / 3) + 1);
+    int len = EVP_EncodeBlock((unsigned char *)out, data, (int)n);
+
+    if (url) {
+        while (len > 0 && out[len - 1] == '=') {
+            len--;
+        }
+        for (int i = 0; i < len; i++) {
+            out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
+        }
     }
-    hex = apr_palloc(p, 2 * maclen + 1);
-    for (unsigned int i = 0; i < maclen; i++) {
-        static const char digits[] = "0123456789abcdef";
-        hex[2 * i] = digits[mac[i] >> 4];
-        hex[2 * i + 1] = digits[mac[i] & 0x0f];
+    out[len] = '\0';
+    return out;
+}
+
+int gh_base64_decode(apr_pool_t *p, const char *in, apr_size_t len, int url,
+                     unsigned char **out, apr_size_t *outlen)
+{
+    apr_size_t pad = 0, full;
+    char *std;
+    int n;
+
+    if (len > INT_MAX / 2) {
+        return -1;
     }
-    hex[2 * maclen] = '\0';
-    return hex;
+    if (!url) {
+        if (len % 4 != 0) {
+            return -1;
+        }
+        while (pad < 2 && len - pad > 0 && in[len - pad - 1] == '=') {
+            pad++;
+        }
+        len -= pad;
+    }
+    if (len % 4 == 1) {
+        return -1;
+    }
+    for (apr_size_t i = 0; i < len; i++) {
+        char c = in[i];
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+              || (url ? (c == '-' || c == '_') : (c == '+' || c == '/'));
+        if (!ok) {
+            return -1;
+        }
+    }
+    /* OpenSSL decodes the standard alphabet in whole, padded quads */
+    pad = (4 - len % 4) % 4;
+    full = len + pad;
+    std = apr_palloc(p, full + 1);
+    for (apr_size_t i = 0; i < len; i++) {
+        std[i] = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
+    }
+    memset(std + len, '=', pad);
+    *out = apr_palloc(p, full / 4 * 3 + 1);
+    n = EVP_DecodeBlock(*out, (unsigned char *)std, (int)full);
+    if (n < 0) {
+        return -1;
+    }
+    *outlen = (apr_size_t)n - pad;
+    (*out)[*outlen] = '\0';
+    return 0;
 }
 
 int gh_random_bytes(unsigned char *buf, apr_size_t n)
 {
     return (n <= INT_MAX && RAND_bytes(buf, (int)n) == 1) ? 0 : -1;
+}
+
+int gh_aes256gcm_open(apr_pool_t *p, const unsigned char key[32], const void *aad,
+                      apr_size_t aadlen, const unsigned char *in, apr_size_t inlen,
+                      unsigned char **out, apr_size_t *outlen)
+{
+    enum { IV = 12, TAG = 16 };
+    EVP_CIPHER_CTX *ctx;
+    int n = 0, fin = 0, ok;
+
+    if (inlen < IV + TAG || inlen - IV - TAG > INT_MAX || aadlen > INT_MAX
+        || (ctx = EVP_CIPHER_CTX_new()) == NULL) {
+        return -1;
+    }
+    *out = apr_palloc(p, inlen - IV - TAG + 1);
+    ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1
+      && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, IV, NULL) == 1
+      && EVP_DecryptInit_ex(ctx, NULL, NULL, key, in) == 1
+      && (aadlen == 0 || EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aadlen) == 1)
+      && EVP_DecryptUpdate(ctx, *out, &n, in + IV, (int)(inlen - IV - TAG)) == 1
+      && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG,
+                             (void *)(in + inlen - TAG)) == 1
+      && EVP_DecryptFinal_ex(ctx, *out + n, &fin) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok) {
+        return -1;
+    }
+    *outlen = (apr_size_t)(n + fin);
+    (*out)[*outlen] = '\0';
+    return 0;
 }

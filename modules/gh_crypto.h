@@ -21,4 +21,32 @@ const char *gh_hmac_sha256_hex(apr_pool_t *p, const void *key, apr_size_t keylen
 /* Fills buf with n bytes from OpenSSL's CSPRNG. Returns 0 on success. */
 int gh_random_bytes(unsigned char *buf, apr_size_t n);
 
+/* Base64 (url: the URL-safe alphabet without padding, as in JOSE) of n
+ * bytes, allocated in p. */
+const char *gh_base64_encode(apr_pool_t *p, const unsigned char *data, apr_size_t n, int url);
+
+/* Strict base64 decoding: only the alphabet (standard with '=' padding
+ * to a multiple of 4, or url without padding), no whitespace. Returns 0
+ * and a buffer in p (NUL-terminated for convenience), or -1. */
+int gh_base64_decode(apr_pool_t *p, const char *in, apr_size_t len, int url,
+                     unsigned char **out, apr_size_t *outlen);
+
+/* HMAC-SHA256 of msg under key into mac (32 bytes). Returns 0 on success. */
+int gh_hmac_sha256(const void *key, apr_size_t keylen, const void *msg, apr_size_t msglen,
+                   unsigned char mac[32]);
+
+/* SHA-256 of data into md (32 bytes). Returns 0 on success. */
+int gh_sha256(const void *data, apr_size_t n, unsigned char md[32]);
+
+/* AES-256-GCM decryption of IV (12 bytes) || ciphertext || tag (16
+ * bytes), as Toss sends personal fields. Returns 0 and the plaintext
+ * (NUL-terminated) in p, or -1 when the input is malformed or does not
+ * authenticate. */
+int gh_aes256gcm_open(apr_pool_t *p, const unsigned char key[32], const void *aad,
+                      apr_size_t aadlen, const unsigned char *in, apr_size_t inlen,
+                      unsigned char **out, apr_size_t *outlen);
+
+/* Lower-case hex of n bytes, allocated in p. */
+const char *gh_hex(apr_pool_t *p, const unsigned char *data, apr_size_t n);
+
 #endif

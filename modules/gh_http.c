@@ -7,6 +7,7 @@
 #include "ap_expr.h"
 #include "apr_strings.h"
 
+#include "gh_auth.h"
 #include "gh_config.h"
 #include "gh_http.h"
 #include "gh_json.h"
@@ -86,12 +87,17 @@ int gh_http_translate(request_rec *r)
     st = apr_pcalloc(r->pool, sizeof(*st));
     st->in_area = 1;
     ap_set_module_config(r->request_config, &gamehoney_module, st);
-    for (apr_size_t i = 0; i < N_DEFAULT_ERRORS; i++) {
-        ap_custom_response(r, default_errors[i].status, GH_ERROR_URI);
-    }
+    gh_http_json_errors(r);
     /* Nothing here is a file: skip DocumentRoot and the directory walk. */
     r->filename = apr_pstrcat(r->pool, "gamehoney:", r->uri, NULL);
     return OK;
+}
+
+void gh_http_json_errors(request_rec *r)
+{
+    for (apr_size_t i = 0; i < N_DEFAULT_ERRORS; i++) {
+        ap_custom_response(r, default_errors[i].status, GH_ERROR_URI);
+    }
 }
 
 int gh_http_map_to_storage(request_rec *r)
@@ -175,6 +181,12 @@ int gh_http_dispatch(request_rec *r, const gh_route_t *table)
                        apr_pstrcat(r->pool, "Allowed methods: ", allow, NULL));
     case GH_ROUTE_FOUND:
         break;
+    }
+    if ((rt->flags & GH_ROUTE_USER) && gh_auth_token(r) == NULL) {
+        int status = gh_auth_user(r);
+        if (status != OK) {
+            return status;
+        }
     }
     if ((rt->flags & GH_ROUTE_AUTH) && r->user == NULL) {
         /* Refuse rather than serve a protected route unauthenticated. */
@@ -282,6 +294,49 @@ int gh_http_read_json(request_rec *r, json_object **out)
     }
     if (gh_json_parse(r->pool, buf, len, out, &err) != 0) {
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_json", err);
+    }
+    return OK;
+}
+
+int gh_http_read_object(request_rec *r, json_object **out)
+{
+    int status = gh_http_read_json(r, out);
+
+    if (status == OK && !json_object_is_type(*out, json_type_object)) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       "The request body must be a JSON object.");
+    }
+    return status;
+}
+
+int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t max,
+                  int required, const char **out)
+{
+    json_object *v;
+    apr_size_t len;
+
+    *out = NULL;
+    if (!json_object_object_get_ex(obj, name, &v) || json_object_is_type(v, json_type_null)) {
+        return required ? gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                                  apr_psprintf(r->pool, "%s is required.", name))
+                        : OK;
+    }
+    if (!json_object_is_type(v, json_type_string)) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       apr_psprintf(r->pool, "%s must be a string.", name));
+    }
+    *out = json_object_get_string(v);
+    len = (apr_size_t)json_object_get_string_len(v);
+    if (len == 0 || len > max || strlen(*out) != len) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       apr_psprintf(r->pool, "%s must be 1 to %" APR_SIZE_T_FMT " characters.",
+                                    name, max));
+    }
+    for (const unsigned char *c = (const unsigned char *)*out; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f) {
+            return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                           apr_psprintf(r->pool, "%s must not contain control characters.", name));
+        }
     }
     return OK;
 }

@@ -28,6 +28,10 @@ void gh_http_failure(const request_rec *r, const char **code, const char **messa
  * 413, 429, 5xx...) rendered as JSON, and is not mapped to a file. */
 int gh_http_translate(request_rec *r);
 
+/* Renders httpd's own error responses for r as JSON (called for every
+ * request in a gamehoney area, and by AuthType GameHoney anywhere). */
+void gh_http_json_errors(request_rec *r);
+
 /* map_to_storage hook: skips the directory walk for our requests, as
  * mod_proxy does for its own. */
 int gh_http_map_to_storage(request_rec *r);
@@ -49,6 +53,15 @@ int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len);
 /* Reads the body as JSON (application/json or no Content-Type). Returns
  * OK or a failed status. */
 int gh_http_read_json(request_rec *r, json_object **out);
+
+/* As gh_http_read_json, for a body that must be a JSON object. */
+int gh_http_read_object(request_rec *r, json_object **out);
+
+/* A string member of a request object: *out NULL when absent and not
+ * required; otherwise 1 to max bytes without control characters. OK or
+ * 400 naming the field. */
+int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t max,
+                  int required, const char **out);
 
 /* Parses r->args strictly: bad escapes, NUL bytes and invalid UTF-8 fail
  * with 400. Returns OK or a failed status. */

@@ -30,6 +30,20 @@ json_object *gh_json_object(apr_pool_t *p)
     return gh_json_own(p, json_object_new_object());
 }
 
+const char *gh_json_str(json_object *obj, const char *name)
+{
+    json_object *v;
+    return obj && json_object_object_get_ex(obj, name, &v) && json_object_is_type(v, json_type_string)
+         ? json_object_get_string(v) : NULL;
+}
+
+json_object *gh_json_obj(json_object *obj, const char *name)
+{
+    json_object *v;
+    return obj && json_object_object_get_ex(obj, name, &v) && json_object_is_type(v, json_type_object)
+         ? v : NULL;
+}
+
 const char *gh_json_serialize(json_object *obj, apr_size_t *len)
 {
     size_t n = 0;

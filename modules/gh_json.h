@@ -19,6 +19,12 @@ json_object *gh_json_object(apr_pool_t *p);
 int gh_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
                   json_object **out, const char **err);
 
+/* obj's member name as a string, or NULL when absent or not a string. */
+const char *gh_json_str(json_object *obj, const char *name);
+
+/* obj's member name as an object, or NULL. */
+json_object *gh_json_obj(json_object *obj, const char *name);
+
 /* Serialises obj compactly; the text lives as long as obj does. */
 const char *gh_json_serialize(json_object *obj, apr_size_t *len);
 

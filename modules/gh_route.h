@@ -23,6 +23,7 @@ typedef int (*gh_route_fn)(struct request_rec *r, const gh_route_params_t *param
 /* Route flags. */
 #define GH_ROUTE_PUBLIC    0
 #define GH_ROUTE_AUTH      1   /* httpd must have authenticated r->user */
+#define GH_ROUTE_USER      2   /* a user signed in with a bearer token */
 
 typedef struct {
     const char *method;    /* "GET", "POST", ...; GET also answers HEAD */

@@ -22,3 +22,25 @@ gh_httpd_env() {
   fi
   mkdir -p "$1/run" "$1/log" "$1/conf.d"
 }
+
+# Writes the provider directives for the environment variables that are
+# set, naming the variables (secrets stay in the environment).
+gh_provider_conf() {
+  local pair directive var
+  for pair in GameHoneyGoogleClientID=GOOGLE_CLIENT_ID \
+              GameHoneyGoogleClientSecret=GOOGLE_CLIENT_SECRET \
+              GameHoneyCognitoRegion=COGNITO_REGION \
+              GameHoneyCognitoUserPoolID=COGNITO_USER_POOL_ID \
+              GameHoneyCognitoClientID=COGNITO_CLIENT_ID \
+              GameHoneyCognitoClientSecret=COGNITO_CLIENT_SECRET \
+              GameHoneyTossClientCert=TOSS_CLIENT_CERT \
+              GameHoneyTossClientKey=TOSS_CLIENT_KEY \
+              GameHoneyTossDecryptKey=TOSS_DECRYPT_KEY \
+              GameHoneyTossDecryptAAD=TOSS_DECRYPT_AAD; do
+    directive=${pair%%=*}
+    var=${pair#*=}
+    if [ -n "${!var:-}" ]; then
+      echo "$directive \"\${$var}\""
+    fi
+  done
+}

@@ -16,6 +16,8 @@ import tempfile
 import time
 
 import psycopg2
+
+import fakes
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
@@ -25,6 +27,8 @@ HTTPD = os.environ.get("GH_HTTPD", "/usr/sbin/apache2")
 USER = "gamehoney"
 PASSWORD = "Vq7pXk2mR9tL4wZs8nB3cJ6h"       # test-only credential
 AUDIT_KEY = "test-audit-key-0123456789"
+SESSION_KID = "k1"
+SESSION_KEY = "test-session-key-0123456789abcdefghij"   # test-only, 32+ characters
 
 BAD_LOG = re.compile(
     r"\[[a-z_0-9]+:(error|crit|alert|emerg)\]|Segmentation fault|exit signal"
@@ -82,10 +86,14 @@ class Httpd:
     """One httpd running conf/gamehoney.conf, plus conf.d overrides."""
     running = []
 
+    providers = ""      # conf lines pointing the identity providers at the fakes
+
     def __init__(self, base, name, pg, overrides="", env=None):
         self.var = os.path.join(base, name)
         for sub in ("run", "log", "conf.d"):
             os.makedirs(os.path.join(self.var, sub), exist_ok=True)
+        with open(os.path.join(self.var, "conf.d", "providers.conf"), "w") as f:
+            f.write(Httpd.providers)
         with open(os.path.join(self.var, "conf.d", "test.conf"), "w") as f:
             f.write(overrides)
         self.port = free_port()
@@ -105,6 +113,8 @@ class Httpd:
             "GAMEHONEY_AUDIT_KEY": AUDIT_KEY,
             "TOSS_DISCONNECT_CALLBACK_USERNAME": USER,
             "TOSS_DISCONNECT_CALLBACK_PASSWORD": PASSWORD,
+            "GAMEHONEY_SESSION_KID": SESSION_KID,
+            "GAMEHONEY_SESSION_KEY": SESSION_KEY,
         })
         if env:
             self.env.update(env)
@@ -246,12 +256,61 @@ def pg(workdir):
 
 
 @pytest.fixture(scope="session")
-def server(workdir, pg):
+def google():
+    fake = fakes.GoogleFake()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def cognito():
+    fake = fakes.CognitoFake(client_secret="test-cognito-client-secret")
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def toss(workdir):
+    fake = fakes.TossFake(os.path.join(workdir, "toss"), aes_key=TOSS_AES_KEY, aad=TOSS_AAD)
+    yield fake
+    fake.stop()
+
+
+TOSS_AES_KEY = bytes(range(32))                 # test-only
+TOSS_AAD = b"gamehoney-test-aad"
+
+
+@pytest.fixture(scope="session")
+def providers(google, cognito, toss):
+    """Every server points its identity providers at the fakes."""
+    Httpd.providers = f"""
+GameHoneyGoogleClientID "{google.client_id}"
+GameHoneyGoogleClientSecret "{google.client_secret}"
+GameHoneyGoogleTokenURL "{google.token_url}"
+GameHoneyGoogleJWKSURL "{google.jwks_url}"
+GameHoneyCognitoRegion "{cognito.region}"
+GameHoneyCognitoUserPoolID "{cognito.pool_id}"
+GameHoneyCognitoClientID "{cognito.client_id}"
+GameHoneyCognitoClientSecret "{cognito.client_secret}"
+GameHoneyCognitoEndpoint "{cognito.url}"
+GameHoneyTossLoginURL "{toss.url}"
+GameHoneyTossClientCert "{toss.client_cert_file}"
+GameHoneyTossClientKey "{toss.client_key_file}"
+GameHoneyTossDecryptKey "{base64.b64encode(TOSS_AES_KEY).decode()}"
+GameHoneyTossDecryptAAD "{TOSS_AAD.decode()}"
+GameHoneyHTTPCAFile "{toss.ca_file}"
+GameHoneyHTTPTimeout 2000
+"""
+    return {"google": google, "cognito": cognito, "toss": toss}
+
+
+@pytest.fixture(scope="session")
+def server(workdir, pg, providers):
     return Httpd(workdir, "main", pg).start()
 
 
 @pytest.fixture(scope="session")
-def make_server(workdir, pg):
+def make_server(workdir, pg, providers):
     """Starts (once per name) an extra server with conf.d overrides."""
     made = {}
 

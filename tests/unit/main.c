@@ -47,6 +47,7 @@ int main(void)
     run_suite(root, "route", test_route);
     run_suite(root, "crypto", test_crypto);
     run_suite(root, "toss_input", test_toss_input);
+    run_suite(root, "jwt", test_jwt);
 
     apr_pool_destroy(root);
     fflush(stderr);

@@ -1,4 +1,5 @@
-/* gh_crypto: gh_secret_equals, gh_hmac_sha256_hex, gh_random_bytes. */
+/* gh_crypto: gh_secret_equals, gh_hmac_sha256_hex, gh_random_bytes,
+ * gh_base64_encode/decode, gh_sha256, gh_hmac_sha256 and gh_hex. */
 #include <string.h>
 
 #include "check.h"
@@ -116,9 +117,241 @@ static void random_bytes(void)
     CHECK(distinct);
 }
 
+/* Expects in to decode, in the given mode, to the len bytes of want, and
+ * the result to be NUL-terminated. */
+static void expect_decode(apr_pool_t *p, const char *in, int url, const char *want,
+                          size_t len)
+{
+    unsigned char *out = NULL;
+    apr_size_t outlen = 12345;
+
+    if (!CHECK_INT_EQ(gh_base64_decode(p, in, strlen(in), url, &out, &outlen), 0)) {
+        fprintf(stderr, "    input %s, url %d\n", in, url);
+        return;
+    }
+    CHECK_MEM_EQ(out, outlen, want, len);
+    CHECK(out != NULL && out[outlen] == '\0');
+}
+
+/* Expects in[0..len) to be refused in the given mode. */
+static void expect_reject(apr_pool_t *p, const char *in, size_t len, int url)
+{
+    unsigned char *out = NULL;
+    apr_size_t outlen = 0;
+
+    if (!CHECK_INT_EQ(gh_base64_decode(p, in, len, url, &out, &outlen), -1)) {
+        fprintf(stderr, "    input ");
+        check_print_bytes(in, len);
+        fprintf(stderr, " (url %d) was accepted\n", url);
+    }
+}
+
+#define REJECT_STD(lit) expect_reject(p, (lit), sizeof(lit) - 1, 0)
+#define REJECT_URL(lit) expect_reject(p, (lit), sizeof(lit) - 1, 1)
+
+static void base64_vectors(apr_pool_t *p)
+{
+    /* RFC 4648 section 10 */
+    static const struct {
+        const char *plain, *std, *url;
+    } v[] = {
+        { "", "", "" },
+        { "f", "Zg==", "Zg" },
+        { "fo", "Zm8=", "Zm8" },
+        { "foo", "Zm9v", "Zm9v" },
+        { "foob", "Zm9vYg==", "Zm9vYg" },
+        { "fooba", "Zm9vYmE=", "Zm9vYmE" },
+        { "foobar", "Zm9vYmFy", "Zm9vYmFy" },
+    };
+    /* bytes that use the two alphabet-specific characters */
+    static const unsigned char b62[] = { 0xfb, 0xef, 0xbe };     /* 62 62 62 62 */
+    static const unsigned char b63[] = { 0xff, 0xff, 0xff };     /* 63 63 63 63 */
+    static const unsigned char mix[] = { 0xfb, 0xff };           /* 62 63 60 */
+    static const unsigned char zeros[] = { 0, 0, 0, 0 };
+
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        size_t n = strlen(v[i].plain);
+        CHECK_STR_EQ(gh_base64_encode(p, (const unsigned char *)v[i].plain, n, 0), v[i].std);
+        CHECK_STR_EQ(gh_base64_encode(p, (const unsigned char *)v[i].plain, n, 1), v[i].url);
+        expect_decode(p, v[i].std, 0, v[i].plain, n);
+        expect_decode(p, v[i].url, 1, v[i].plain, n);
+    }
+
+    CHECK_STR_EQ(gh_base64_encode(p, b62, sizeof(b62), 0), "++++");
+    CHECK_STR_EQ(gh_base64_encode(p, b62, sizeof(b62), 1), "----");
+    CHECK_STR_EQ(gh_base64_encode(p, b63, sizeof(b63), 0), "////");
+    CHECK_STR_EQ(gh_base64_encode(p, b63, sizeof(b63), 1), "____");
+    CHECK_STR_EQ(gh_base64_encode(p, mix, sizeof(mix), 0), "+/8=");
+    CHECK_STR_EQ(gh_base64_encode(p, mix, sizeof(mix), 1), "-_8");
+    expect_decode(p, "++++", 0, (const char *)b62, sizeof(b62));
+    expect_decode(p, "----", 1, (const char *)b62, sizeof(b62));
+    expect_decode(p, "////", 0, (const char *)b63, sizeof(b63));
+    expect_decode(p, "____", 1, (const char *)b63, sizeof(b63));
+    expect_decode(p, "+/8=", 0, (const char *)mix, sizeof(mix));
+    expect_decode(p, "-_8", 1, (const char *)mix, sizeof(mix));
+
+    /* NUL bytes are data, in and out */
+    CHECK_STR_EQ(gh_base64_encode(p, zeros, sizeof(zeros), 0), "AAAAAA==");
+    CHECK_STR_EQ(gh_base64_encode(p, zeros, sizeof(zeros), 1), "AAAAAA");
+    expect_decode(p, "AAAAAA==", 0, (const char *)zeros, sizeof(zeros));
+    expect_decode(p, "AAAAAA", 1, (const char *)zeros, sizeof(zeros));
+
+    /* len is honoured: what follows it is not read */
+    {
+        unsigned char *out = NULL;
+        apr_size_t outlen = 0;
+        CHECK_INT_EQ(gh_base64_decode(p, "Zm9vYmFy", 4, 0, &out, &outlen), 0);
+        CHECK_MEM_EQ(out, outlen, "foo", 3);
+        CHECK_INT_EQ(gh_base64_decode(p, "Zm9vYmFy", 6, 1, &out, &outlen), 0);
+        CHECK_MEM_EQ(out, outlen, "foob", 4);
+        CHECK(out[outlen] == '\0');
+        CHECK_INT_EQ(gh_base64_decode(p, "Zg==!!", 4, 0, &out, &outlen), 0);
+        CHECK_MEM_EQ(out, outlen, "f", 1);
+        CHECK_INT_EQ(gh_base64_decode(p, "Zm9v", 0, 1, &out, &outlen), 0);
+        CHECK_INT_EQ(outlen, 0);
+        CHECK(out != NULL && out[0] == '\0');
+    }
+}
+
+static void base64_reject(apr_pool_t *p)
+{
+    /* url: no '+', '/', '=' or whitespace */
+    REJECT_URL("Zm+v");
+    REJECT_URL("Zm/v");
+    REJECT_URL("+/8");
+    REJECT_URL("Zg==");
+    REJECT_URL("Zm8=");
+    REJECT_URL("Zg=");
+    REJECT_URL("=Zg");
+    REJECT_URL("Zm9v ");
+    REJECT_URL(" Zm9v");
+    REJECT_URL("Zm 9v");
+    REJECT_URL("Zm9v\n");
+    REJECT_URL("Zm9v\r\n");
+    REJECT_URL("Zm\t9v");
+    REJECT_URL("Zm9v\0");
+    REJECT_URL("Zm.v");
+    REJECT_URL("Zm9v\xc3\xa9");
+    /* url: a length of 4k+1 is never an encoding */
+    REJECT_URL("Z");
+    REJECT_URL("Zm9vY");
+    REJECT_URL("Zm9vYmFyZ");
+
+    /* standard: no '-' or '_' */
+    REJECT_STD("Zm-v");
+    REJECT_STD("Zm_v");
+    REJECT_STD("-_8=");
+    /* standard: padding is required, and only 1 or 2 '=' at the end */
+    REJECT_STD("Zg");
+    REJECT_STD("Zm8");
+    REJECT_STD("Zm9vYg");
+    REJECT_STD("Zm9vYmE");
+    REJECT_STD("Zg=");
+    REJECT_STD("Zg===");
+    REJECT_STD("=Zg=");
+    REJECT_STD("Z===");
+    REJECT_STD("====");
+    REJECT_STD("Zm9vY===");
+    REJECT_STD("Zg==Zg==");
+    REJECT_STD("Z=g=");
+    /* standard: length 4k+1, and whitespace */
+    REJECT_STD("Z");
+    REJECT_STD("Zm9vY");
+    REJECT_STD("Zm9v\n");
+    REJECT_STD("Zm9v\nZm9v");
+    REJECT_STD(" Zm9v");
+    REJECT_STD("Zm 9");
+    REJECT_STD("Zm9v\0\0\0\0");
+}
+
+/* Random bytes of every length 0..64 through encode and decode in both
+ * modes. */
+static void base64_round_trip(apr_pool_t *p)
+{
+    unsigned char data[64];
+
+    for (size_t n = 0; n <= sizeof(data); n++) {
+        CHECK_INT_EQ(gh_random_bytes(data, n), 0);
+        for (int url = 0; url <= 1; url++) {
+            const char *enc = gh_base64_encode(p, data, n, url);
+            size_t want = url ? (4 * n + 2) / 3 : 4 * ((n + 2) / 3);
+            unsigned char *dec = NULL;
+            apr_size_t declen = 0;
+
+            if (!CHECK_NOT_NULL(enc)) {
+                continue;
+            }
+            if (!CHECK_INT_EQ(strlen(enc), want)) {
+                fprintf(stderr, "    n %zu, url %d\n", n, url);
+            }
+            if (url) {
+                CHECK(strcspn(enc, "+/=") == strlen(enc));
+            }
+            else {
+                CHECK(strcspn(enc, "-_") == strlen(enc));
+            }
+            if (CHECK_INT_EQ(gh_base64_decode(p, enc, strlen(enc), url, &dec, &declen), 0)) {
+                CHECK_MEM_EQ(dec, declen, data, n);
+                CHECK(dec[declen] == '\0');
+            }
+            /* the other mode refuses it unless it is valid there too: no
+             * '+', '/', '=', '-' or '_', and a length of 4k */
+            {
+                int portable = strcspn(enc, "+/=-_") == strlen(enc) && strlen(enc) % 4 == 0;
+                CHECK_INT_EQ(gh_base64_decode(p, enc, strlen(enc), !url, &dec, &declen),
+                             portable ? 0 : -1);
+            }
+        }
+    }
+}
+
+static void sha256_and_hex(apr_pool_t *p)
+{
+    static const unsigned char abc[32] = {
+        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae,
+        0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61,
+        0xf2, 0x00, 0x15, 0xad,
+    };
+    /* RFC 4231 test case 2 */
+    static const unsigned char jefe[32] = {
+        0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95,
+        0x75, 0xc7, 0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9,
+        0x64, 0xec, 0x38, 0x43,
+    };
+    static const unsigned char bytes[] = { 0x00, 0x01, 0x0f, 0x10, 0x7f, 0x80, 0xab, 0xff };
+    unsigned char md[32], mac[32];
+
+    memset(md, 0, sizeof(md));
+    CHECK_INT_EQ(gh_sha256("abc", 3, md), 0);
+    CHECK_MEM_EQ(md, sizeof(md), abc, sizeof(abc));
+    CHECK_STR_EQ(gh_hex(p, md, sizeof(md)),
+                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK_INT_EQ(gh_sha256("", 0, md), 0);
+    CHECK_STR_EQ(gh_hex(p, md, sizeof(md)),
+                 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    /* FIPS 180-2 two-block message */
+    CHECK_INT_EQ(gh_sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, md), 0);
+    CHECK_STR_EQ(gh_hex(p, md, sizeof(md)),
+                 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+
+    memset(mac, 0, sizeof(mac));
+    CHECK_INT_EQ(gh_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, mac), 0);
+    CHECK_MEM_EQ(mac, sizeof(mac), jefe, sizeof(jefe));
+    CHECK_INT_EQ(gh_hmac_sha256("Jefe", 3, "what do ya want for nothing?", 28, mac), 0);
+    CHECK(memcmp(mac, jefe, sizeof(jefe)) != 0);
+
+    CHECK_STR_EQ(gh_hex(p, bytes, sizeof(bytes)), "00010f107f80abff");
+    CHECK_STR_EQ(gh_hex(p, bytes, 1), "00");
+    CHECK_STR_EQ(gh_hex(p, bytes, 0), "");
+}
+
 void test_crypto(apr_pool_t *p)
 {
     secret_equals(p);
     hmac(p);
     random_bytes();
+    base64_vectors(p);
+    base64_reject(p);
+    base64_round_trip(p);
+    sha256_and_hex(p);
 }

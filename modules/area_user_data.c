@@ -1,0 +1,240 @@
+/* Game Honey user data (seed 000), mounted at /api/me behind AuthType
+ * GameHoney: game-notice subscriptions and push tokens of the signed-in
+ * user. Each change is one statement that also checks the user still
+ * exists and is active, so a valid token for a removed user gets 404. */
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_protocol.h"
+
+#include "gh_area.h"
+#include "gh_http.h"
+#include "gh_json.h"
+
+#define ISO8601(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define ACTIVE_USER "WITH u AS (SELECT id FROM users WHERE id = %lld AND is_active)"
+
+static const gh_db_stmt_t statements[] = {
+    { "gh_subs_list",
+      "SELECT game_id, category, " ISO8601("created_at") " FROM subscriptions"
+      " WHERE user_id = %lld ORDER BY created_at, id" },
+    { "gh_subs_add",
+      ACTIVE_USER ", ins AS (INSERT INTO subscriptions (user_id, game_id, category)"
+      " SELECT id, %s, %s FROM u ON CONFLICT (user_id, game_id, category) DO NOTHING"
+      " RETURNING id) SELECT EXISTS (SELECT 1 FROM u), EXISTS (SELECT 1 FROM ins)" },
+    { "gh_subs_delete",
+      "DELETE FROM subscriptions WHERE user_id = %lld AND game_id = %s AND category = %s"
+      " RETURNING id" },
+    /* a device's token follows whoever signs in on it last */
+    { "gh_push_upsert",
+      ACTIVE_USER ", up AS (INSERT INTO push_tokens (user_id, token, device_type)"
+      " SELECT id, %s, %s FROM u ON CONFLICT (token) DO UPDATE SET user_id = EXCLUDED.user_id,"
+      " device_type = EXCLUDED.device_type, updated_at = now() RETURNING (xmax = 0) AS created)"
+      " SELECT EXISTS (SELECT 1 FROM u), (SELECT created FROM up)" },
+    { "gh_push_delete",
+      "DELETE FROM push_tokens WHERE user_id = %lld AND token = %s RETURNING id" },
+    { NULL, NULL }
+};
+
+typedef struct {
+    const char *label;
+    const char *args[3];
+    int nargs;
+    apr_array_header_t *rows;
+} query_t;
+
+static int run_query(gh_db_t *db, void *baton)
+{
+    query_t *q = baton;
+    return gh_db_rows(db, q->label, q->nargs, q->args, &q->rows);
+}
+
+static int query(request_rec *r, query_t *q)
+{
+    return gh_db_run(r, run_query, q);
+}
+
+static int no_user(request_rec *r)
+{
+    return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "The user no longer exists.");
+}
+
+/* Game ids are identifiers; categories are free text (often Korean). */
+static int subscription_input(request_rec *r, const char **game_id, const char **category)
+{
+    json_object *in;
+    int status;
+
+    if (r->args && *r->args) {               /* DELETE may name it in the query */
+        apr_table_t *qs;
+        if ((status = gh_http_query(r, &qs)) != OK
+            || (status = gh_http_query_one(r, qs, "game_id", game_id)) != OK
+            || (status = gh_http_query_one(r, qs, "category", category)) != OK) {
+            return status;
+        }
+        in = gh_json_object(r->pool);
+        if (*game_id) json_object_object_add(in, "game_id", json_object_new_string(*game_id));
+        if (*category) json_object_object_add(in, "category", json_object_new_string(*category));
+    }
+    else if ((status = gh_http_read_object(r, &in)) != OK) {
+        return status;
+    }
+    if ((status = gh_http_field(r, in, "game_id", 64, 1, game_id)) != OK
+        || (status = gh_http_field(r, in, "category", 64, 1, category)) != OK) {
+        return status;
+    }
+    for (const char *c = *game_id; *c; c++) {
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')
+              || *c == '_' || *c == '-' || *c == '.')) {
+            return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                           "game_id may hold only letters, digits, '_', '-' and '.'.");
+        }
+    }
+    return OK;
+}
+
+static int subs_list(request_rec *r, const gh_route_params_t *params)
+{
+    query_t q = { "gh_subs_list", { r->user }, 1, NULL };
+    json_object *body, *list;
+    int status;
+
+    (void)params;
+    if ((status = query(r, &q)) != OK) {
+        return status;
+    }
+    list = json_object_new_array();
+    for (int i = 0; i < q.rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(q.rows, i, const char **);
+        json_object *s = json_object_new_object();
+        json_object_object_add(s, "game_id", json_object_new_string(row[0]));
+        json_object_object_add(s, "category", json_object_new_string(row[1]));
+        json_object_object_add(s, "created_at", json_object_new_string(row[2]));
+        json_object_array_add(list, s);
+    }
+    body = gh_json_object(r->pool);
+    json_object_object_add(body, "subscriptions", list);
+    return gh_http_send_json(r, HTTP_OK, body);
+}
+
+static json_object *subscription(request_rec *r, const char *game_id, const char *category)
+{
+    json_object *body = gh_json_object(r->pool);
+    json_object_object_add(body, "game_id", json_object_new_string(game_id));
+    json_object_object_add(body, "category", json_object_new_string(category));
+    return body;
+}
+
+static int subs_add(request_rec *r, const gh_route_params_t *params)
+{
+    const char *game_id, *category, **row;
+    query_t q;
+    int status;
+
+    (void)params;
+    if ((status = subscription_input(r, &game_id, &category)) != OK) {
+        return status;
+    }
+    q = (query_t){ "gh_subs_add", { r->user, game_id, category }, 3, NULL };
+    if ((status = query(r, &q)) != OK) {
+        return status;
+    }
+    row = APR_ARRAY_IDX(q.rows, 0, const char **);
+    if (row[0][0] != 't') {
+        return no_user(r);
+    }
+    if (row[1][0] != 't') {
+        return gh_fail(r, HTTP_CONFLICT, "subscription_exists",
+                       "You are already subscribed to this game and category.");
+    }
+    return gh_http_send_json(r, HTTP_CREATED, subscription(r, game_id, category));
+}
+
+static int subs_delete(request_rec *r, const gh_route_params_t *params)
+{
+    const char *game_id, *category;
+    query_t q;
+    int status;
+
+    (void)params;
+    if ((status = subscription_input(r, &game_id, &category)) != OK) {
+        return status;
+    }
+    q = (query_t){ "gh_subs_delete", { r->user, game_id, category }, 3, NULL };
+    if ((status = query(r, &q)) != OK) {
+        return status;
+    }
+    if (q.rows->nelts == 0) {
+        return gh_fail(r, HTTP_NOT_FOUND, "subscription_not_found",
+                       "No such subscription.");
+    }
+    return gh_http_send_json(r, HTTP_OK, subscription(r, game_id, category));
+}
+
+static int push_upsert(request_rec *r, const gh_route_params_t *params)
+{
+    json_object *in, *body;
+    const char *token, *device, **row;
+    query_t q;
+    int status;
+
+    (void)params;
+    if ((status = gh_http_read_object(r, &in)) != OK
+        || (status = gh_http_field(r, in, "token", 4096, 1, &token)) != OK
+        || (status = gh_http_field(r, in, "device_type", 16, 1, &device)) != OK) {
+        return status;
+    }
+    if (strchr(token, ' ') != NULL || strchr(token, '/') != NULL) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       "token must not contain spaces or '/'.");
+    }
+    if (strcmp(device, "ios") != 0 && strcmp(device, "android") != 0 && strcmp(device, "web") != 0) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       "device_type must be ios, android or web.");
+    }
+    q = (query_t){ "gh_push_upsert", { r->user, token, device }, 3, NULL };
+    if ((status = query(r, &q)) != OK) {
+        return status;
+    }
+    row = APR_ARRAY_IDX(q.rows, 0, const char **);
+    if (row[0][0] != 't') {
+        return no_user(r);
+    }
+    body = gh_json_object(r->pool);
+    json_object_object_add(body, "token", json_object_new_string(token));
+    json_object_object_add(body, "device_type", json_object_new_string(device));
+    return gh_http_send_json(r, row[1] && row[1][0] == 't' ? HTTP_CREATED : HTTP_OK, body);
+}
+
+static int push_delete(request_rec *r, const gh_route_params_t *params)
+{
+    const char *token = gh_route_param(params, "token");
+    query_t q = { "gh_push_delete", { r->user, token }, 2, NULL };
+    json_object *body;
+    int status;
+
+    if (strlen(token) > 4096) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "token is too long.");
+    }
+    if ((status = query(r, &q)) != OK) {
+        return status;
+    }
+    if (q.rows->nelts == 0) {
+        return gh_fail(r, HTTP_NOT_FOUND, "push_token_not_found",
+                       "No such push token for this user.");
+    }
+    body = gh_json_object(r->pool);
+    json_object_object_add(body, "deleted", json_object_new_boolean(1));
+    return gh_http_send_json(r, HTTP_OK, body);
+}
+
+static const gh_route_t routes[] = {
+    { "GET",    "/subscriptions",       subs_list,   GH_ROUTE_USER },
+    { "POST",   "/subscriptions",       subs_add,    GH_ROUTE_USER },
+    { "DELETE", "/subscriptions",       subs_delete, GH_ROUTE_USER },
+    { "POST",   "/push-tokens",         push_upsert, GH_ROUTE_USER },
+    { "DELETE", "/push-tokens/{token}", push_delete, GH_ROUTE_USER },
+    { NULL, NULL, NULL, 0 }
+};
+
+const gh_area_t gh_area_user_data = { "user-data", routes, statements, NULL, NULL };

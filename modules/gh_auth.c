@@ -1,0 +1,247 @@
+/* Bearer tokens: the issuer claim only chooses which rules apply; nothing
+ * in a token is believed before its signature verifies under a key of
+ * the algorithm that issuer uses. */
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "gh_auth.h"
+#include "gh_config.h"
+#include "gh_http.h"
+#include "gh_jwks.h"
+#include "gh_private.h"
+
+#define ROLE_NOTE   "gamehoney-role"
+#define TOKEN_KEY   "gamehoney:token"
+#define GOOGLE_ISS1 "https://accounts.google.com"
+#define GOOGLE_ISS2 "accounts.google.com"
+
+static int invalid_token(request_rec *r, const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "bearer token refused: %s", why);
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
+    return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_token",
+                   apr_pstrcat(r->pool, "The access token is invalid: ", why, ".", NULL));
+}
+
+/* An RS256 token from a provider whose keys are at jwks. */
+static int verify_rs256(request_rec *r, gh_token_t *t, const char *jwks,
+                        const gh_jwt_expect_t *expect)
+{
+    EVP_PKEY *key = NULL;
+    const char *err;
+    int ok;
+
+    if (strcmp(t->jwt.alg, "RS256") != 0) {
+        return invalid_token(r, "the token's algorithm is not allowed");
+    }
+    switch (gh_jwks_key(r, jwks, t->jwt.kid, &key)) {
+    case GH_JWKS_FOUND:
+        break;
+    case GH_JWKS_UNKNOWN_KID:
+        return invalid_token(r, "the token's key is unknown");
+    default:
+        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "upstream_unavailable",
+                       "The identity provider's keys cannot be fetched; retry later.");
+    }
+    ok = gh_jwt_verify_rs256(&t->jwt, key) == 0;
+    EVP_PKEY_free(key);
+    if (!ok) {
+        return invalid_token(r, "the token's signature is invalid");
+    }
+    if (gh_jwt_check_claims(&t->jwt, expect, &err) != 0) {
+        return invalid_token(r, err);
+    }
+    if ((t->sub = gh_jwt_claim(&t->jwt, "sub")) == NULL || *t->sub == '\0') {
+        return invalid_token(r, "the token names no subject");
+    }
+    return OK;
+}
+
+int gh_auth_verify(request_rec *r, const char *token, gh_token_t *t)
+{
+    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    gh_jwt_expect_t expect;
+    const char *err, *iss;
+
+    memset(t, 0, sizeof(*t));
+    if (gh_jwt_parse(r->pool, token, &t->jwt, &err) != 0) {
+        return invalid_token(r, err);
+    }
+    iss = gh_jwt_claim(&t->jwt, "iss");
+    memset(&expect, 0, sizeof(expect));
+    expect.now = apr_time_sec(apr_time_now());
+    expect.leeway = GH_CONF_INT(sc, token_leeway, GH_DEFAULT_TOKEN_LEEWAY);
+
+    if (gh_session_is_ours(r->server, iss)) {
+        if (gh_session_verify(r, &t->jwt, &t->session, &err) != 0) {
+            return invalid_token(r, err);
+        }
+        t->ours = 1;
+        t->sub = t->session.user_id;
+        return OK;
+    }
+    if (iss && sc->cognito_issuer && strcmp(iss, sc->cognito_issuer) == 0) {
+        const char *use = gh_jwt_claim(&t->jwt, "token_use");
+        expect.iss[0] = sc->cognito_issuer;
+        if (use && strcmp(use, "access") == 0) {
+            expect.token_use = "access";
+            expect.client_id = sc->cognito_client_id;
+            expect.no_aud = 1;
+        }
+        else {
+            expect.token_use = "id";
+            expect.aud = sc->cognito_client_id;
+        }
+        if (sc->cognito_client_id == NULL) {
+            return invalid_token(r, "Cognito is not configured");
+        }
+        t->idp = GH_IDP_COGNITO;
+        return verify_rs256(r, t, sc->cognito_jwks_url, &expect);
+    }
+    if (iss && (strcmp(iss, GOOGLE_ISS1) == 0 || strcmp(iss, GOOGLE_ISS2) == 0)) {
+        if (sc->google_client_id == NULL) {
+            return invalid_token(r, "Google sign-in is not configured");
+        }
+        expect.iss[0] = GOOGLE_ISS1;
+        expect.iss[1] = GOOGLE_ISS2;
+        expect.aud = sc->google_client_id;
+        t->idp = GH_IDP_GOOGLE;
+        return verify_rs256(r, t, sc->google_jwks, &expect);
+    }
+    return invalid_token(r, "the token's issuer is not trusted");
+}
+
+/* The token of "Authorization: Bearer <token>", or NULL. */
+static const char *bearer(request_rec *r)
+{
+    const char *h = apr_table_get(r->headers_in, "Authorization");
+
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+        return NULL;
+    }
+    for (h += 7; *h == ' '; h++) {
+    }
+    return *h ? h : NULL;
+}
+
+int gh_auth_user(request_rec *r)
+{
+    const char *token = bearer(r);
+    gh_token_t *t = apr_palloc(r->pool, sizeof(*t));
+    gh_user_t user;
+    int status;
+
+    if (token == NULL) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"gamehoney\"");
+        return gh_fail(r, HTTP_UNAUTHORIZED, "unauthorized", "A bearer token is required.");
+    }
+    if ((status = gh_auth_verify(r, token, t)) != OK) {
+        return status;
+    }
+    if (t->ours) {
+        r->user = apr_pstrdup(r->pool, t->session.user_id);
+        apr_table_setn(r->notes, ROLE_NOTE, t->session.role);
+        apr_pool_userdata_setn(t, TOKEN_KEY, NULL, r->pool);
+        return OK;
+    }
+    {
+        gh_profile_t prof;
+        json_object *v;
+        memset(&prof, 0, sizeof(prof));
+        prof.sub = t->sub;
+        prof.email = gh_jwt_claim(&t->jwt, "email");
+        prof.email_verified = json_object_object_get_ex(t->jwt.claims, "email_verified", &v)
+                           && json_object_is_type(v, json_type_boolean)
+                           && json_object_get_boolean(v);
+        prof.name = gh_jwt_claim(&t->jwt, "name");
+        prof.picture = gh_jwt_claim(&t->jwt, "picture");
+        if ((status = gh_identity_resolve(r, t->idp, &prof, &user)) != OK) {
+            return status;
+        }
+    }
+    if (!user.active) {
+        return gh_fail(r, HTTP_FORBIDDEN, "account_disabled", "This account is disabled.");
+    }
+    r->user = apr_pstrdup(r->pool, user.id);
+    apr_table_setn(r->notes, ROLE_NOTE, apr_pstrdup(r->pool, user.role));
+    apr_pool_userdata_setn(t, TOKEN_KEY, NULL, r->pool);
+    return OK;
+}
+
+const gh_token_t *gh_auth_token(const request_rec *r)
+{
+    void *t = NULL;
+    apr_pool_userdata_get(&t, TOKEN_KEY, r->pool);
+    return t;
+}
+
+const char *gh_auth_role(const request_rec *r)
+{
+    return apr_table_get(r->notes, ROLE_NOTE);
+}
+
+static int is_ours(const request_rec *r)
+{
+    const char *type = ap_auth_type((request_rec *)r);
+    return type && strcasecmp(type, "GameHoney") == 0;
+}
+
+int gh_auth_check_authn(request_rec *r)
+{
+    if (!is_ours(r)) {
+        return DECLINED;
+    }
+    gh_http_json_errors(r);       /* 401 and 403 in JSON, in any <Location> */
+    return gh_auth_user(r);
+}
+
+int gh_auth_note_failure(request_rec *r, const char *auth_type)
+{
+    if (strcasecmp(auth_type, "GameHoney") != 0) {
+        return DECLINED;
+    }
+    if (apr_table_get(r->err_headers_out, "WWW-Authenticate") == NULL) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"gamehoney\"");
+    }
+    return OK;
+}
+
+static authz_status check_role(request_rec *r, const char *roles, const void *parsed)
+{
+    const char *role = gh_auth_role(r), *want, *rest = roles;
+
+    (void)parsed;
+    if (r->user == NULL) {
+        return AUTHZ_DENIED_NO_USER;
+    }
+    while (role && *(want = ap_getword_white(r->pool, &rest))) {
+        if (strcmp(want, role) == 0) {
+            return AUTHZ_GRANTED;
+        }
+    }
+    return AUTHZ_DENIED;
+}
+
+const authz_provider gh_authz_role_provider = {
+    &check_role,
+    NULL,
+};
+
+void gh_auth_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    for (server_rec *v = s; v; v = v->next) {
+        const gh_server_conf_t *sc = gh_server_conf(v);
+        if (sc->google_client_id) {
+            gh_jwks_watch(pchild, v, sc->google_jwks);
+        }
+        if (sc->cognito_jwks_url && sc->cognito_client_id) {
+            gh_jwks_watch(pchild, v, sc->cognito_jwks_url);
+        }
+    }
+    gh_jwks_start(pchild, s);
+}

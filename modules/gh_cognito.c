@@ -1,0 +1,116 @@
+/* Cognito's JSON API. Its error types map onto the statuses a client can
+ * act on; anything else it says is passed on as a generic 400 or 502. */
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_protocol.h"
+
+#include "gh_cognito.h"
+#include "gh_config.h"
+#include "gh_crypto.h"
+#include "gh_curl.h"
+#include "gh_http.h"
+#include "gh_json.h"
+
+#define SERVICE "Cognito"
+
+static const struct {
+    const char *type;
+    int status;
+    const char *code;
+    const char *message;
+} errors[] = {
+    { "NotAuthorizedException", HTTP_UNAUTHORIZED, "not_authorized",
+      "Incorrect username or password." },
+    { "UserNotFoundException", HTTP_UNAUTHORIZED, "not_authorized",
+      "Incorrect username or password." },           /* no account enumeration */
+    { "UsernameExistsException", HTTP_CONFLICT, "username_exists",
+      "An account with this username already exists." },
+    { "UserNotConfirmedException", HTTP_FORBIDDEN, "user_not_confirmed",
+      "The account is not confirmed yet." },
+    { "InvalidPasswordException", HTTP_BAD_REQUEST, "invalid_password",
+      "The password does not meet the password policy." },
+    { "CodeMismatchException", HTTP_BAD_REQUEST, "code_mismatch",
+      "The confirmation code is wrong." },
+    { "ExpiredCodeException", HTTP_BAD_REQUEST, "code_expired",
+      "The confirmation code has expired." },
+    { "InvalidParameterException", HTTP_BAD_REQUEST, "invalid_parameter",
+      "Cognito refused a parameter." },
+    { "TooManyRequestsException", HTTP_TOO_MANY_REQUESTS, "too_many_requests",
+      "Too many requests to Cognito; retry later." },
+    { "LimitExceededException", HTTP_TOO_MANY_REQUESTS, "too_many_requests",
+      "Too many attempts; retry later." },
+    { "TooManyFailedAttemptsException", HTTP_TOO_MANY_REQUESTS, "too_many_requests",
+      "Too many failed attempts; retry later." },
+};
+
+int gh_cognito_ready(request_rec *r)
+{
+    const gh_server_conf_t *sc = gh_server_conf(r->server);
+
+    if (sc->cognito_api_url && sc->cognito_client_id) {
+        return OK;
+    }
+    return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "not_configured",
+                   "Cognito sign-in is not configured on this server.");
+}
+
+const char *gh_cognito_secret_hash(request_rec *r, const char *username)
+{
+    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const char *msg;
+    unsigned char mac[32];
+
+    if (sc->cognito_client_secret == NULL) {
+        return NULL;
+    }
+    msg = apr_pstrcat(r->pool, username, sc->cognito_client_id, NULL);
+    if (gh_hmac_sha256(sc->cognito_client_secret, strlen(sc->cognito_client_secret),
+                       msg, strlen(msg), mac) != 0) {
+        return NULL;
+    }
+    return gh_base64_encode(r->pool, mac, sizeof(mac), 0);
+}
+
+int gh_cognito_call(request_rec *r, const char *operation, json_object *body, json_object **out)
+{
+    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const char *headers[] = {
+        "Content-Type: application/x-amz-json-1.1",
+        apr_pstrcat(r->pool, "X-Amz-Target: AWSCognitoIdentityProviderService.", operation, NULL),
+        NULL
+    };
+    gh_curl_request_t req = { "POST", sc->cognito_api_url, NULL, 0, headers, NULL, NULL };
+    gh_curl_response_t resp;
+    const char *why, *err, *type;
+    gh_curl_result_e rc;
+
+    *out = NULL;
+    req.body = gh_json_serialize(body, &req.body_len);
+    if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, &why)) != GH_CURL_OK) {
+        return gh_curl_fail(r, rc, SERVICE, why);
+    }
+    if (gh_json_parse(r->pool, resp.body, resp.len, out, &err) != 0
+        || !json_object_is_type(*out, json_type_object)) {
+        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
+                                                        operation, resp.status));
+    }
+    if (resp.status == 200) {
+        return OK;
+    }
+    type = gh_json_str(*out, "__type");
+    if (type && strchr(type, '#')) {
+        type = strrchr(type, '#') + 1;      /* "com.amazonaws...#NotAuthorizedException" */
+    }
+    if (resp.status >= 400 && resp.status < 500 && type) {
+        for (apr_size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
+            if (strcmp(type, errors[i].type) == 0) {
+                return gh_fail(r, errors[i].status, errors[i].code, errors[i].message);
+            }
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "%s %s: %s", SERVICE, operation, type);
+        return gh_fail(r, HTTP_BAD_REQUEST, "cognito_error", "Cognito refused the request.");
+    }
+    return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld %s", operation,
+                                                    resp.status, type ? type : ""));
+}

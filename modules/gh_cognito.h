@@ -1,0 +1,20 @@
+/* AWS Cognito user pools (spec §5): the unsigned JSON API operations. */
+#ifndef GH_COGNITO_H
+#define GH_COGNITO_H
+
+#include "httpd.h"
+#include <json-c/json.h>
+
+/* Calls operation (SignUp, ConfirmSignUp, InitiateAuth, ...) with body.
+ * OK with the answer in *out; a Cognito error becomes a clear 4xx (401,
+ * 403, 409, 400, 429...) and a failing Cognito 502/503/504, recorded with
+ * gh_fail. */
+int gh_cognito_call(request_rec *r, const char *operation, json_object *body, json_object **out);
+
+/* SECRET_HASH for username, or NULL when the app client has no secret. */
+const char *gh_cognito_secret_hash(request_rec *r, const char *username);
+
+/* Whether Cognito is configured for r's server (else gh_fail'd 503). */
+int gh_cognito_ready(request_rec *r);
+
+#endif

@@ -1,0 +1,374 @@
+/* Directives and the configuration records' create and merge. Every field
+ * starts unset and is merged explicitly; defaults are applied where the
+ * values are read (gh_config.h). */
+#include <string.h>
+
+#include "apr_strings.h"
+
+#include "gh_config.h"
+#include "gh_crypto.h"
+
+#define SRV(field) ((void *)APR_OFFSETOF(gh_server_conf_t, field))
+
+void *gh_config_create_server(apr_pool_t *p, server_rec *s)
+{
+    gh_server_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+
+    (void)s;
+    sc->http_connect_ms = sc->http_timeout_ms = GH_UNSET;
+    sc->http_max_response = GH_UNSET;
+    sc->access_ttl = sc->refresh_ttl = sc->token_leeway = GH_UNSET;
+    return sc;
+}
+
+#define MERGE_PTR(f) m->f = add->f ? add->f : base->f
+#define MERGE_INT(f) m->f = add->f != GH_UNSET ? add->f : base->f
+
+void *gh_config_merge_server(apr_pool_t *p, void *basev, void *addv)
+{
+    const gh_server_conf_t *base = basev, *add = addv;
+    gh_server_conf_t *m = apr_pcalloc(p, sizeof(*m));
+
+    MERGE_PTR(audit_key);
+    MERGE_PTR(limit_cache);
+    MERGE_INT(http_connect_ms);
+    MERGE_INT(http_timeout_ms);
+    MERGE_INT(http_max_response);
+    MERGE_PTR(http_ca_file);
+    MERGE_PTR(session_keys);
+    MERGE_PTR(session_issuer);
+    MERGE_INT(access_ttl);
+    MERGE_INT(refresh_ttl);
+    MERGE_INT(token_leeway);
+    MERGE_PTR(google_client_id);
+    MERGE_PTR(google_client_secret);
+    MERGE_PTR(google_token_url);
+    MERGE_PTR(google_jwks_url);
+    MERGE_PTR(cognito_region);
+    MERGE_PTR(cognito_pool_id);
+    MERGE_PTR(cognito_client_id);
+    MERGE_PTR(cognito_client_secret);
+    MERGE_PTR(cognito_endpoint);
+    MERGE_PTR(toss_login_url);
+    MERGE_PTR(toss_client_cert);
+    MERGE_PTR(toss_client_key);
+    MERGE_PTR(toss_decrypt_key);
+    MERGE_PTR(toss_decrypt_aad);
+    return m;
+}
+
+void *gh_config_create_dir(apr_pool_t *p, char *dir)
+{
+    gh_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
+
+    (void)dir;
+    dc->max_body = GH_UNSET;
+    dc->unlink_mode = GH_UNSET;
+    dc->authfail_limit.count = GH_UNSET;
+    dc->request_limit.count = GH_UNSET;
+    return dc;
+}
+
+void *gh_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
+{
+    const gh_dir_conf_t *base = basev, *add = addv;
+    gh_dir_conf_t *m = apr_pcalloc(p, sizeof(*m));
+
+    MERGE_INT(max_body);
+    MERGE_PTR(auth_user);
+    MERGE_PTR(auth_password);
+    MERGE_INT(unlink_mode);
+    m->authfail_limit = add->authfail_limit.count != GH_UNSET ? add->authfail_limit
+                                                              : base->authfail_limit;
+    m->request_limit = add->request_limit.count != GH_UNSET ? add->request_limit
+                                                            : base->request_limit;
+    return m;
+}
+
+int gh_config_derive(apr_pool_t *pconf, server_rec *s)
+{
+    for (; s; s = s->next) {
+        gh_server_conf_t *sc = gh_server_conf(s);
+
+        sc->google_jwks = GH_CONF_STR(sc, google_jwks_url, GH_DEFAULT_GOOGLE_JWKS_URL);
+        if (sc->cognito_region && sc->cognito_pool_id) {
+            const char *api = sc->cognito_endpoint ? sc->cognito_endpoint
+                            : apr_pstrcat(pconf, "https://cognito-idp.", sc->cognito_region,
+                                          ".amazonaws.com", NULL);
+            sc->cognito_issuer = apr_pstrcat(pconf, "https://cognito-idp.", sc->cognito_region,
+                                             ".amazonaws.com/", sc->cognito_pool_id, NULL);
+            sc->cognito_api_url = apr_pstrcat(pconf, api, "/", NULL);
+            sc->cognito_jwks_url = apr_pstrcat(pconf, api, "/", sc->cognito_pool_id,
+                                               "/.well-known/jwks.json", NULL);
+        }
+        if (sc->toss_decrypt_key) {
+            apr_size_t len;
+            if (gh_base64_decode(pconf, sc->toss_decrypt_key, strlen(sc->toss_decrypt_key), 0,
+                                 &sc->toss_aes_key, &len) != 0 || len != 32) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                             "GameHoneyTossDecryptKey must be the base64 of 32 bytes");
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+    }
+    return OK;
+}
+
+/* A secret must come from the environment; httpd leaves an undefined
+ * ${VAR} in place, which must not become a password. */
+static const char *check_secret(cmd_parms *cmd, const char *value)
+{
+    if (*value == '\0' || strstr(value, "${") != NULL) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " is empty or names an "
+                           "environment variable that is not set", NULL);
+    }
+    return NULL;
+}
+
+/* Server-wide string settings; cmd->info is the field's offset. */
+static const char *set_server_string(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    (void)dummy;
+    *(const char **)((char *)gh_server_conf(cmd->server) + (apr_size_t)cmd->info) = arg;
+    return NULL;
+}
+
+static const char *set_server_secret(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = check_secret(cmd, arg);
+    return err ? err : set_server_string(cmd, dummy, arg);
+}
+
+static const char *set_server_seconds(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+
+    (void)dummy;
+    if (*arg == '\0' || *end || v < 1 || v > 365L * 86400) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " takes a number of seconds", NULL);
+    }
+    *(int *)((char *)gh_server_conf(cmd->server) + (apr_size_t)cmd->info) = (int)v;
+    return NULL;
+}
+
+static const char *set_server_millis(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+
+    (void)dummy;
+    if (*arg == '\0' || *end || v < 1 || v > 600000) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name,
+                           " takes milliseconds, 1 to 600000", NULL);
+    }
+    *(int *)((char *)gh_server_conf(cmd->server) + (apr_size_t)cmd->info) = (int)v;
+    return NULL;
+}
+
+static const char *set_audit_key(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = check_secret(cmd, arg);
+
+    if (err == NULL && strlen(arg) < 16) {
+        err = "GameHoneyAuditKey must be at least 16 characters";
+    }
+    return err ? err : set_server_string(cmd, dummy, arg);
+}
+
+static const char *set_http_max_response(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    char *end;
+    apr_off_t n;
+
+    (void)dummy;
+    if (apr_strtoff(&n, arg, &end, 10) != APR_SUCCESS || *end || n < 1024) {
+        return "GameHoneyHTTPMaxResponse takes a number of bytes, at least 1024";
+    }
+    gh_server_conf(cmd->server)->http_max_response = n;
+    return NULL;
+}
+
+static const char *add_session_key(cmd_parms *cmd, void *dummy, const char *kid,
+                                   const char *secret)
+{
+    gh_server_conf_t *sc = gh_server_conf(cmd->server);
+    const char *err = check_secret(cmd, secret);
+    gh_session_key_t *key;
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    if (strlen(secret) < 32) {
+        return "GameHoneySessionKey: the secret must be at least 32 characters";
+    }
+    if (*kid == '\0' || strlen(kid) > 64) {
+        return "GameHoneySessionKey: the key id must be 1 to 64 characters";
+    }
+    if (sc->session_keys == NULL) {
+        sc->session_keys = apr_array_make(cmd->pool, 2, sizeof(gh_session_key_t));
+    }
+    for (int i = 0; i < sc->session_keys->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(sc->session_keys, i, gh_session_key_t).kid, kid) == 0) {
+            return apr_pstrcat(cmd->pool, "GameHoneySessionKey: key id ", kid,
+                               " is given twice", NULL);
+        }
+    }
+    key = apr_array_push(sc->session_keys);
+    key->kid = kid;
+    key->secret = secret;
+    return NULL;
+}
+
+static const char *set_max_body(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    gh_dir_conf_t *dc = dcv;
+    char *end;
+    apr_off_t n;
+
+    if (apr_strtoff(&n, arg, &end, 10) != APR_SUCCESS || *end || n < 1) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " takes a positive number of bytes", NULL);
+    }
+    dc->max_body = n;
+    return NULL;
+}
+
+static const char *set_auth_user(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    const char *err = check_secret(cmd, arg);
+    if (err == NULL) {
+        ((gh_dir_conf_t *)dcv)->auth_user = arg;
+    }
+    return err;
+}
+
+static const char *set_auth_password(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    const char *err = check_secret(cmd, arg);
+    if (err == NULL) {
+        ((gh_dir_conf_t *)dcv)->auth_password = arg;
+    }
+    return err;
+}
+
+static const char *set_unlink_mode(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    gh_dir_conf_t *dc = dcv;
+
+    (void)cmd;
+    if (strcasecmp(arg, "delete") == 0) {
+        dc->unlink_mode = GH_UNLINK_DELETE;
+    }
+    else if (strcasecmp(arg, "deactivate") == 0) {
+        dc->unlink_mode = GH_UNLINK_DEACTIVATE;
+    }
+    else {
+        return "GameHoneyUnlinkMode takes 'delete' or 'deactivate'";
+    }
+    return NULL;
+}
+
+/* "<count> <seconds>", count 0 meaning off. */
+static const char *parse_limit(cmd_parms *cmd, gh_limit_t *limit, const char *count,
+                               const char *seconds)
+{
+    char *e1, *e2;
+    long c = strtol(count, &e1, 10), w = strtol(seconds, &e2, 10);
+
+    if (*count == '\0' || *e1 || *seconds == '\0' || *e2
+        || c < 0 || c > 1000000 || w < 1 || w > 86400 * 7) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " takes <count> <seconds>: "
+                           "count 0 (off) to 1000000, seconds 1 to 604800", NULL);
+    }
+    limit->count = (int)c;
+    limit->window = (int)w;
+    return NULL;
+}
+
+static const char *set_authfail_limit(cmd_parms *cmd, void *dcv, const char *c, const char *w)
+{
+    return parse_limit(cmd, &((gh_dir_conf_t *)dcv)->authfail_limit, c, w);
+}
+
+static const char *set_request_limit(cmd_parms *cmd, void *dcv, const char *c, const char *w)
+{
+    return parse_limit(cmd, &((gh_dir_conf_t *)dcv)->request_limit, c, w);
+}
+
+#define DIR_CONF (RSRC_CONF | ACCESS_CONF)
+#define SERVER_STRING(name, field, help) \
+    AP_INIT_TAKE1(name, set_server_string, SRV(field), RSRC_CONF, help)
+#define SERVER_SECRET(name, field, help) \
+    AP_INIT_TAKE1(name, set_server_secret, SRV(field), RSRC_CONF, help)
+
+const command_rec gh_config_directives[] = {
+    AP_INIT_TAKE1("GameHoneyAuditKey", set_audit_key, SRV(audit_key), RSRC_CONF,
+                  "HMAC key (16+ characters, from the environment) for hashing user "
+                  "keys in audit rows; unset: a random key per httpd start"),
+    SERVER_STRING("GameHoneyRateLimitCache", limit_cache,
+                  "socache provider[:args] holding rate-limit counters (default shmcb)"),
+
+    AP_INIT_TAKE1("GameHoneyHTTPConnectTimeout", set_server_millis, SRV(http_connect_ms),
+                  RSRC_CONF, "milliseconds to connect to an upstream service (default 2000)"),
+    AP_INIT_TAKE1("GameHoneyHTTPTimeout", set_server_millis, SRV(http_timeout_ms),
+                  RSRC_CONF, "milliseconds for a whole upstream call (default 5000)"),
+    AP_INIT_TAKE1("GameHoneyHTTPMaxResponse", set_http_max_response, NULL, RSRC_CONF,
+                  "largest upstream response body in bytes (default 1048576)"),
+    SERVER_STRING("GameHoneyHTTPCAFile", http_ca_file,
+                  "PEM file of CA certificates for upstream TLS (default: the system's)"),
+
+    AP_INIT_TAKE2("GameHoneySessionKey", add_session_key, NULL, RSRC_CONF,
+                  "<kid> <secret>: HS256 key for session tokens (32+ characters, from the "
+                  "environment); repeatable: the first signs, all verify"),
+    SERVER_STRING("GameHoneySessionIssuer", session_issuer,
+                  "iss of the session tokens this server issues (default gamehoney)"),
+    AP_INIT_TAKE1("GameHoneyAccessTokenTTL", set_server_seconds, SRV(access_ttl), RSRC_CONF,
+                  "lifetime of access tokens in seconds (default 900)"),
+    AP_INIT_TAKE1("GameHoneyRefreshTokenTTL", set_server_seconds, SRV(refresh_ttl), RSRC_CONF,
+                  "lifetime of refresh tokens in seconds (default 2592000, 30 days)"),
+    AP_INIT_TAKE1("GameHoneyTokenLeeway", set_server_seconds, SRV(token_leeway), RSRC_CONF,
+                  "clock skew allowed on token exp, nbf and iat, in seconds (default 60)"),
+
+    SERVER_STRING("GameHoneyGoogleClientID", google_client_id, "Google OAuth client id"),
+    SERVER_SECRET("GameHoneyGoogleClientSecret", google_client_secret,
+                  "Google OAuth client secret (from the environment)"),
+    SERVER_STRING("GameHoneyGoogleTokenURL", google_token_url,
+                  "Google's token endpoint (default https://oauth2.googleapis.com/token)"),
+    SERVER_STRING("GameHoneyGoogleJWKSURL", google_jwks_url,
+                  "Google's signing keys (default https://www.googleapis.com/oauth2/v3/certs)"),
+
+    SERVER_STRING("GameHoneyCognitoRegion", cognito_region, "AWS region of the user pool"),
+    SERVER_STRING("GameHoneyCognitoUserPoolID", cognito_pool_id, "Cognito user pool id"),
+    SERVER_STRING("GameHoneyCognitoClientID", cognito_client_id, "Cognito app client id"),
+    SERVER_SECRET("GameHoneyCognitoClientSecret", cognito_client_secret,
+                  "Cognito app client secret, when the client has one (from the environment)"),
+    SERVER_STRING("GameHoneyCognitoEndpoint", cognito_endpoint,
+                  "Cognito API base URL (default https://cognito-idp.<region>.amazonaws.com)"),
+
+    SERVER_STRING("GameHoneyTossLoginURL", toss_login_url,
+                  "Apps in Toss API base URL (default https://apps-in-toss-api.toss.im)"),
+    SERVER_STRING("GameHoneyTossClientCert", toss_client_cert,
+                  "PEM client certificate for Toss's mutual TLS"),
+    SERVER_STRING("GameHoneyTossClientKey", toss_client_key,
+                  "PEM private key of the Toss client certificate"),
+    SERVER_SECRET("GameHoneyTossDecryptKey", toss_decrypt_key,
+                  "base64 AES-256 key for Toss personal fields (from the environment)"),
+    SERVER_SECRET("GameHoneyTossDecryptAAD", toss_decrypt_aad,
+                  "AAD for Toss personal fields (from the environment)"),
+
+    AP_INIT_TAKE1("GameHoneyMaxBody", set_max_body, NULL, DIR_CONF,
+                  "largest request body in bytes (default 65536); larger gets 413"),
+    AP_INIT_TAKE1("GameHoneyAuthUser", set_auth_user, NULL, DIR_CONF,
+                  "user name accepted by 'AuthBasicProvider gamehoney'"),
+    AP_INIT_TAKE1("GameHoneyAuthPassword", set_auth_password, NULL, DIR_CONF,
+                  "password accepted by 'AuthBasicProvider gamehoney' (from the environment)"),
+    AP_INIT_TAKE1("GameHoneyUnlinkMode", set_unlink_mode, NULL, DIR_CONF,
+                  "what the Toss unlink callback does to a user: delete (default) or deactivate"),
+    AP_INIT_TAKE2("GameHoneyAuthFailLimit", set_authfail_limit, NULL, DIR_CONF,
+                  "<count> <seconds>: failed authentications per client IP before 429 "
+                  "(default 20 600; 0 turns it off)"),
+    AP_INIT_TAKE2("GameHoneyRequestLimit", set_request_limit, NULL, DIR_CONF,
+                  "<count> <seconds>: requests per client IP before 429 (default off)"),
+    { NULL }
+};

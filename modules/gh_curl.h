@@ -1,0 +1,49 @@
+/* The one outbound HTTP client (libcurl) for every area: no signals,
+ * connect and total timeouts, http/https only, TLS verification on, a cap
+ * on the response size, one reusable handle per thread. */
+#ifndef GH_CURL_H
+#define GH_CURL_H
+
+#include "httpd.h"
+
+typedef struct {
+    const char *method;          /* "GET" or "POST" */
+    const char *url;
+    const char *body;            /* POST body, may be NULL */
+    apr_size_t body_len;
+    const char *const *headers;  /* "Name: value" lines, NULL-terminated; may be NULL */
+    const char *client_cert;     /* PEM files for mutual TLS; may be NULL */
+    const char *client_key;
+} gh_curl_request_t;
+
+typedef struct {
+    long status;                 /* the upstream's HTTP status */
+    const char *body;            /* NUL-terminated, in the caller's pool */
+    apr_size_t len;
+    const char *cache_control;   /* the Cache-Control header, or NULL */
+} gh_curl_response_t;
+
+typedef enum {
+    GH_CURL_OK = 0,
+    GH_CURL_TIMEOUT,             /* -> 504 */
+    GH_CURL_UNREACHABLE,         /* refused, DNS, TLS handshake -> 503 */
+    GH_CURL_BAD_RESPONSE         /* too large, broken -> 502 */
+} gh_curl_result_e;
+
+/* post_config, real pass: global libcurl init, once (never cleaned up:
+ * re-initialising after a cleanup breaks TLS). */
+int gh_curl_post_config(server_rec *s);
+
+/* Performs req with s's settings. Any HTTP status is GH_CURL_OK; only a
+ * transport failure is not. *why says what failed, for the log. */
+gh_curl_result_e gh_curl_fetch(apr_pool_t *p, server_rec *s, const gh_curl_request_t *req,
+                               gh_curl_response_t *resp, const char **why);
+
+/* Records a transport failure on r as 502/503/504 JSON naming the
+ * service, logs it, and returns the status. */
+int gh_curl_fail(request_rec *r, gh_curl_result_e result, const char *service, const char *why);
+
+/* An upstream answered, but not as its API says it would: 502. */
+int gh_upstream_bad(request_rec *r, const char *service, const char *why);
+
+#endif

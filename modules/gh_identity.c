@@ -1,0 +1,173 @@
+/* Provider logins as single statements: the lookup, the link, the insert
+ * (racing logins of one new person meet in ON CONFLICT), the session and
+ * its refresh token commit together. */
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_protocol.h"
+
+#include "gh_config.h"
+#include "gh_http.h"
+#include "gh_identity.h"
+#include "gh_private.h"
+#include "gh_session.h"
+
+/* Google and Cognito: find by provider key, else by a verified email not
+ * yet linked to this provider, else create. A new user claims a verified
+ * email only if nobody else holds it verified. Parameters: sub, email,
+ * email_verified, name, picture. */
+#define UPSERT(col)                                                                         \
+    "WITH input (sub, email, verified, name, picture) AS"                                   \
+    " (VALUES (%s, %s, CAST(%s AS boolean), %s, %s)),"                                      \
+    " found AS (SELECT id FROM (SELECT u.id, 1 AS pri FROM users u, input"                   \
+    " WHERE u." col " = input.sub UNION ALL SELECT u.id, 2 FROM users u, input"             \
+    " WHERE input.verified AND u.email_verified AND lower(u.email) = lower(input.email)"   \
+    " AND u." col " IS NULL) f ORDER BY pri LIMIT 1),"                                      \
+    " linked AS (UPDATE users u SET " col " = input.sub,"                                   \
+    " name = coalesce(input.name, u.name), picture = coalesce(input.picture, u.picture),"  \
+    " last_login_at = CASE WHEN u.is_active THEN now() ELSE u.last_login_at END,"           \
+    " updated_at = now() FROM input WHERE u.id = (SELECT id FROM found) RETURNING u.*),"   \
+    " created AS (INSERT INTO users (" col ", email, email_verified, name, picture,"       \
+    " last_login_at) SELECT sub, email, verified AND NOT EXISTS (SELECT 1 FROM users v"     \
+    " WHERE v.email_verified AND lower(v.email) = lower(input.email)), name, picture, now()" \
+    " FROM input WHERE NOT EXISTS (SELECT 1 FROM found)"                                    \
+    " ON CONFLICT (" col ") DO UPDATE SET last_login_at = CASE WHEN users.is_active"        \
+    " THEN now() ELSE users.last_login_at END, updated_at = now() RETURNING *),"            \
+    " u AS (SELECT * FROM linked UNION ALL SELECT * FROM created)"
+
+/* Toss: keyed by userKey, never linked by email (Toss says nothing of its
+ * verification). Parameters: userKey, name, email, phone, birthday,
+ * gender, nationality. */
+#define UPSERT_TOSS                                                                         \
+    "WITH u AS (INSERT INTO users (toss_user_key, name, email, phone, birthday, gender,"    \
+    " nationality, last_login_at) VALUES (CAST(%s AS bigint), %s, %s, %s, %s, %s, %s, now())" \
+    " ON CONFLICT (toss_user_key) DO UPDATE SET name = coalesce(EXCLUDED.name, users.name)," \
+    " email = coalesce(EXCLUDED.email, users.email),"                                       \
+    " phone = coalesce(EXCLUDED.phone, users.phone),"                                       \
+    " birthday = coalesce(EXCLUDED.birthday, users.birthday),"                              \
+    " gender = coalesce(EXCLUDED.gender, users.gender),"                                    \
+    " nationality = coalesce(EXCLUDED.nationality, users.nationality), updated_at = now(),"  \
+    " last_login_at = CASE WHEN users.is_active THEN now() ELSE users.last_login_at END"  \
+    " RETURNING *)"
+
+/* Parameters after the upsert's: the refresh token's hex hash, its TTL. */
+#define SESSION(provider)                                                                   \
+    ", s AS (INSERT INTO auth_sessions (user_id, provider) SELECT id, '" provider "' FROM u" \
+    " WHERE is_active RETURNING id),"                                                       \
+    " t AS (INSERT INTO refresh_tokens (session_id, token_hash, expires_at)"                \
+    " SELECT id, decode(%s, 'hex'), now() + make_interval(secs => CAST(%s AS int)) FROM s)" \
+    " SELECT u.id, u.role, u.is_active, (SELECT id FROM s), u.email, u.name, u.picture FROM u"
+
+#define RESOLVE_TAIL " SELECT id, role, is_active, NULL, email, name, picture FROM u"
+
+const gh_db_stmt_t gh_identity_statements[] = {
+    { "gh_user_by_google",
+      "SELECT id, role, is_active, NULL, email, name, picture FROM users WHERE google_id = %s" },
+    { "gh_user_by_cognito",
+      "SELECT id, role, is_active, NULL, email, name, picture FROM users WHERE cognito_sub = %s" },
+    { "gh_user_sync_google", UPSERT("google_id") RESOLVE_TAIL },
+    { "gh_user_sync_cognito", UPSERT("cognito_sub") RESOLVE_TAIL },
+    { "gh_login_google", UPSERT("google_id") SESSION("google") },
+    { "gh_login_cognito", UPSERT("cognito_sub") SESSION("cognito") },
+    { "gh_login_toss", UPSERT_TOSS SESSION("toss") },
+    { NULL, NULL }
+};
+
+typedef struct {
+    const char *label;
+    const char *args[9];
+    int nargs;
+    apr_array_header_t *rows;
+} query_t;
+
+static int one_statement(gh_db_t *db, void *baton)
+{
+    query_t *q = baton;
+    return gh_db_rows(db, q->label, q->nargs, q->args, &q->rows);
+}
+
+/* Runs q and reads its first row into user; OK, 404 when there is none. */
+static int user_query(request_rec *r, query_t *q, gh_user_t *user)
+{
+    const char **row;
+    int status = gh_db_run(r, one_statement, q);
+
+    if (status != OK) {
+        return status;
+    }
+    if (q->rows->nelts == 0) {
+        return HTTP_NOT_FOUND;
+    }
+    row = APR_ARRAY_IDX(q->rows, 0, const char **);
+    user->id = row[0];
+    user->role = row[1];
+    user->active = row[2] && strcmp(row[2], "t") == 0;
+    user->session_id = row[3];
+    user->email = row[4];
+    user->name = row[5];
+    user->picture = row[6];
+    return OK;
+}
+
+static void profile_args(query_t *q, gh_idp_e idp, const gh_profile_t *prof)
+{
+    if (idp == GH_IDP_TOSS) {
+        const char *const a[] = { prof->sub, prof->name, prof->email, prof->phone,
+                                  prof->birthday, prof->gender, prof->nationality };
+        memcpy(q->args, a, sizeof(a));
+        q->nargs = 7;
+    }
+    else {
+        const char *const a[] = { prof->sub, prof->email, prof->email_verified ? "t" : "f",
+                                  prof->name, prof->picture };
+        memcpy(q->args, a, sizeof(a));
+        q->nargs = 5;
+    }
+}
+
+int gh_identity_resolve(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, gh_user_t *user)
+{
+    query_t q;
+    int status;
+
+    memset(&q, 0, sizeof(q));
+    memset(user, 0, sizeof(*user));
+    /* the common case reads; only a first sight writes */
+    q.label = idp == GH_IDP_GOOGLE ? "gh_user_by_google" : "gh_user_by_cognito";
+    q.args[0] = prof->sub;
+    q.nargs = 1;
+    if ((status = user_query(r, &q, user)) != HTTP_NOT_FOUND) {
+        return status;
+    }
+    memset(&q, 0, sizeof(q));
+    q.label = idp == GH_IDP_GOOGLE ? "gh_user_sync_google" : "gh_user_sync_cognito";
+    profile_args(&q, idp, prof);
+    status = user_query(r, &q, user);
+    return status == HTTP_NOT_FOUND
+         ? gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "An internal error occurred.")
+         : status;
+}
+
+int gh_identity_login(request_rec *r, gh_idp_e idp, const gh_profile_t *prof,
+                      const char *refresh_hash, gh_user_t *user)
+{
+    static const char *const labels[] = { "gh_login_google", "gh_login_cognito", "gh_login_toss" };
+    query_t q;
+    int status;
+
+    memset(&q, 0, sizeof(q));
+    memset(user, 0, sizeof(*user));
+    q.label = labels[idp];
+    profile_args(&q, idp, prof);
+    q.args[q.nargs++] = refresh_hash;
+    q.args[q.nargs++] = apr_itoa(r->pool, gh_session_refresh_ttl(r->server));
+    status = user_query(r, &q, user);
+    if (status == HTTP_NOT_FOUND) {
+        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                       "An internal error occurred.");
+    }
+    if (status == OK && !user->active) {
+        return gh_fail(r, HTTP_FORBIDDEN, "account_disabled", "This account is disabled.");
+    }
+    return status;
+}

@@ -1,0 +1,31 @@
+/* Signing keys of the identity providers (JWKS documents), cached in
+ * memory per child. A refresher thread fetches each document when the
+ * child starts and again as its Cache-Control max-age runs out, so a
+ * request finds the keys warm. A request fetches only when the cache is
+ * cold, or once a minute at most for a key id it does not know (the
+ * provider may have rotated its keys). */
+#ifndef GH_JWKS_H
+#define GH_JWKS_H
+
+#include "httpd.h"
+#include <openssl/evp.h>
+
+/* Registers a JWKS URL with the server whose HTTP settings fetch it;
+ * call from child_init for every URL in use, before gh_jwks_start. */
+void gh_jwks_watch(apr_pool_t *pchild, server_rec *s, const char *url);
+
+/* child_init: starts the refresher thread; it stops with the child. */
+void gh_jwks_start(apr_pool_t *pchild, server_rec *s);
+
+typedef enum {
+    GH_JWKS_FOUND,
+    GH_JWKS_UNKNOWN_KID,         /* the document has no such key: the token is bad */
+    GH_JWKS_UNAVAILABLE          /* no keys could be had: the provider is down */
+} gh_jwks_result_e;
+
+/* The key kid from the document at url, with a reference the caller
+ * drops with EVP_PKEY_free. */
+gh_jwks_result_e gh_jwks_key(request_rec *r, const char *url, const char *kid,
+                             EVP_PKEY **key);
+
+#endif

@@ -1,0 +1,129 @@
+/* Session tokens. Access tokens are stateless: a revoked session's access
+ * token lives out its (short) lifetime; refresh tokens are checked in the
+ * database on every use. */
+#include <string.h>
+
+#include "apr_strings.h"
+
+#include "gh_config.h"
+#include "gh_crypto.h"
+#include "gh_json.h"
+#include "gh_session.h"
+
+#define REFRESH_BYTES 32
+#define ACCESS_USE    "access"
+
+static const char *issuer(server_rec *s)
+{
+    return GH_CONF_STR(gh_server_conf(s), session_issuer, GH_DEFAULT_SESSION_ISSUER);
+}
+
+int gh_session_is_ours(server_rec *s, const char *iss)
+{
+    return iss && strcmp(iss, issuer(s)) == 0;
+}
+
+int gh_session_refresh_ttl(server_rec *s)
+{
+    return GH_CONF_INT(gh_server_conf(s), refresh_ttl, GH_DEFAULT_REFRESH_TTL);
+}
+
+const char *gh_session_access_token(request_rec *r, const char *user_id, const char *role,
+                                    const char *session_id, int *expires_in)
+{
+    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_session_key_t *key;
+    json_object *claims;
+    unsigned char jti[16];
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    int ttl = GH_CONF_INT(sc, access_ttl, GH_DEFAULT_ACCESS_TTL);
+
+    if (sc->session_keys == NULL || sc->session_keys->nelts == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "no GameHoneySessionKey is configured");
+        return NULL;
+    }
+    if (gh_random_bytes(jti, sizeof(jti)) != 0) {
+        return NULL;
+    }
+    key = &APR_ARRAY_IDX(sc->session_keys, 0, gh_session_key_t);
+    claims = gh_json_object(r->pool);
+    json_object_object_add(claims, "iss", json_object_new_string(issuer(r->server)));
+    json_object_object_add(claims, "aud", json_object_new_string(issuer(r->server)));
+    json_object_object_add(claims, "sub", json_object_new_string(user_id));
+    json_object_object_add(claims, "sid", json_object_new_string(session_id));
+    json_object_object_add(claims, "role", json_object_new_string(role));
+    json_object_object_add(claims, "token_use", json_object_new_string(ACCESS_USE));
+    json_object_object_add(claims, "iat", json_object_new_int64(now));
+    json_object_object_add(claims, "exp", json_object_new_int64(now + ttl));
+    json_object_object_add(claims, "jti", json_object_new_string(
+                               gh_base64_encode(r->pool, jti, sizeof(jti), 1)));
+    *expires_in = ttl;
+    return gh_jwt_sign_hs256(r->pool, key->kid, claims, key->secret, strlen(key->secret));
+}
+
+int gh_session_verify(request_rec *r, const gh_jwt_t *jwt, gh_session_claims_t *out,
+                      const char **err)
+{
+    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_session_key_t *key = NULL;
+    gh_jwt_expect_t expect;
+    json_object *exp;
+
+    for (int i = 0; sc->session_keys && jwt->kid && i < sc->session_keys->nelts; i++) {
+        const gh_session_key_t *k = &APR_ARRAY_IDX(sc->session_keys, i, gh_session_key_t);
+        if (strcmp(k->kid, jwt->kid) == 0) {
+            key = k;
+        }
+    }
+    if (key == NULL) {
+        *err = "the token's key is unknown";
+        return -1;
+    }
+    if (gh_jwt_verify_hs256(jwt, key->secret, strlen(key->secret)) != 0) {
+        *err = "the token's signature is invalid";
+        return -1;
+    }
+    memset(&expect, 0, sizeof(expect));
+    expect.iss[0] = issuer(r->server);
+    expect.aud = issuer(r->server);
+    expect.token_use = ACCESS_USE;
+    expect.now = apr_time_sec(apr_time_now());
+    expect.leeway = GH_CONF_INT(sc, token_leeway, GH_DEFAULT_TOKEN_LEEWAY);
+    if (gh_jwt_check_claims(jwt, &expect, err) != 0) {
+        return -1;
+    }
+    out->user_id = gh_jwt_claim(jwt, "sub");
+    out->role = gh_jwt_claim(jwt, "role");
+    out->session_id = gh_jwt_claim(jwt, "sid");
+    json_object_object_get_ex(jwt->claims, "exp", &exp);
+    out->expires_at = json_object_get_int64(exp);
+    if (out->user_id == NULL || out->role == NULL || out->session_id == NULL) {
+        *err = "the token lacks its user, role or session";
+        return -1;
+    }
+    return 0;
+}
+
+int gh_session_new_refresh(apr_pool_t *p, const char **token, const char **hash_hex)
+{
+    unsigned char raw[REFRESH_BYTES];
+
+    if (gh_random_bytes(raw, sizeof(raw)) != 0) {
+        return -1;
+    }
+    *token = gh_base64_encode(p, raw, sizeof(raw), 1);
+    *hash_hex = gh_session_refresh_hash(p, *token);
+    return *hash_hex ? 0 : -1;
+}
+
+const char *gh_session_refresh_hash(apr_pool_t *p, const char *token)
+{
+    unsigned char md[32];
+    apr_size_t len = strlen(token);
+
+    /* 32 bytes in base64url are 43 characters; anything else is not ours */
+    if (len != 43 || gh_sha256(token, len, md) != 0) {
+        return NULL;
+    }
+    return gh_hex(p, md, sizeof(md));
+}
