@@ -9,6 +9,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_batch.h"
 #include "gh_auth.h"
 #include "gh_cognito.h"
 #include "gh_config.h"
@@ -18,15 +19,17 @@
 #include "gh_identity.h"
 #include "gh_json.h"
 #include "gh_session.h"
+#include "gh_text.h"
 #include "gh_toss_login.h"
 
-#define ISO8601(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 static const gh_db_stmt_t statements[] = {
+    /* concurrent /me requests are coalesced: one statement for them all */
     { "gh_me",
       "SELECT id, email, email_verified, name, picture, role, google_id IS NOT NULL,"
-      " cognito_sub IS NOT NULL, toss_user_key IS NOT NULL, " ISO8601("created_at") ", "
-      ISO8601("last_login_at") " FROM users WHERE id = %lld AND is_active" },
+      " cognito_sub IS NOT NULL, toss_user_key IS NOT NULL, " GH_SQL_ISO8601("created_at") ", "
+      GH_SQL_ISO8601("last_login_at") " FROM users"
+      " WHERE id = ANY (CAST(%s AS bigint[])) AND is_active" },
     /* Rotation: a token used once more after it was rotated revokes its
      * whole family. Parameters: presented hash, new hash, new TTL. */
     { "gh_refresh",
@@ -367,21 +370,74 @@ static int toss_login(request_rec *r, const gh_route_params_t *params)
     return gh_http_send_json(r, HTTP_OK, body);
 }
 
+#define ME_COLUMNS 11
+
+static gh_batch_t *me_batch;       /* per child */
+
+/* One statement for every queued /me: each follower gets a copy of its
+ * own row, in its own pool. */
+static void run_me(request_rec *r, gh_batch_item_t **items, int n)
+{
+    const char **ids = apr_palloc(r->pool, sizeof(*ids) * n);
+    query_t q = { "gh_me", { NULL }, 1, NULL };
+    int status;
+
+    for (int i = 0; i < n; i++) {
+        ids[i] = items[i]->input;
+    }
+    q.args[0] = gh_pg_array(r->pool, ids, n);
+    if ((status = gh_db_run(r, run_query, &q)) != OK) {
+        const char *code, *message;
+        gh_http_failure(r, &code, &message);
+        for (int i = 0; i < n; i++) {
+            items[i]->status = status;
+            items[i]->code = code ? code : "internal_error";
+            items[i]->message = message ? message : "An internal error occurred.";
+        }
+        return;
+    }
+    for (int k = 0; k < q.rows->nelts; k++) {
+        const char **row = APR_ARRAY_IDX(q.rows, k, const char **);
+        for (int i = 0; i < n; i++) {
+            if (strcmp(items[i]->input, row[0]) == 0) {
+                const char **copy = apr_palloc(items[i]->pool, sizeof(*copy) * ME_COLUMNS);
+                for (int c = 0; c < ME_COLUMNS; c++) {
+                    copy[c] = row[c] ? apr_pstrdup(items[i]->pool, row[c]) : NULL;
+                }
+                items[i]->result = copy;
+            }
+        }
+    }
+}
+
+static void child_init(apr_pool_t *pchild, server_rec *s)
+{
+    if ((me_batch = gh_batch_create(pchild, 64, 1, run_me)) == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "cannot create the /me batcher");
+    }
+}
+
 static int me(request_rec *r, const gh_route_params_t *params)
 {
-    query_t q = { "gh_me", { r->user }, 1, NULL };
+    gh_batch_item_t item;
     json_object *body, *providers;
     const char **row;
     int status;
 
     (void)params;
-    if ((status = gh_db_run(r, run_query, &q)) != OK) {
+    if (me_batch == NULL) {
+        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                       "An internal error occurred.");
+    }
+    memset(&item, 0, sizeof(item));
+    item.group = r->server;
+    item.input = r->user;
+    if ((status = gh_batch_submit(me_batch, r, &item)) != OK) {
         return status;
     }
-    if (q.rows->nelts == 0) {
+    if ((row = (const char **)item.result) == NULL) {
         return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "The user no longer exists.");
     }
-    row = APR_ARRAY_IDX(q.rows, 0, const char **);
     body = gh_json_object(r->pool);
     json_object_object_add(body, "id", int_or_null(row[0]));
     json_object_object_add(body, "email", str_or_null(row[1]));
@@ -503,4 +559,4 @@ static const gh_route_t routes[] = {
     { NULL, NULL, NULL, 0 }
 };
 
-const gh_area_t gh_area_accounts = { "accounts", routes, statements, NULL, NULL };
+const gh_area_t gh_area_accounts = { "accounts", routes, statements, NULL, child_init };

@@ -53,13 +53,16 @@ static const gh_db_stmt_t statements[] = {
     { "gh_unlink_deactivate",
       BATCH_INPUT
       " changed AS (UPDATE users u SET is_active = false, toss_user_key = NULL,"
-      " username = NULL, email = NULL, name = NULL,"
+      " username = NULL, email = NULL, email_verified = false, name = NULL, picture = NULL,"
+      " phone = NULL, birthday = NULL, gender = NULL, nationality = NULL,"
       " deactivated_at = now(), updated_at = now()"
       " FROM (SELECT id, toss_user_key FROM users"
       " WHERE id = ANY ((SELECT ids FROM locked)::bigint[])) old"
       " WHERE u.id = old.id RETURNING u.id, old.toss_user_key),"
       " s AS (DELETE FROM subscriptions WHERE user_id IN (SELECT id FROM changed)),"
       " t AS (DELETE FROM push_tokens WHERE user_id IN (SELECT id FROM changed)),"
+      " r AS (UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'toss unlink'"
+      " WHERE user_id IN (SELECT id FROM changed) AND revoked_at IS NULL),"
       BATCH_AUDIT("deactivated") },
     { NULL, NULL }
 };
@@ -260,10 +263,11 @@ static int disconnect_callback(request_rec *r, const gh_route_params_t *params)
                       "toss unlink: undocumented referrer %s recorded", job.in.referrer);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "toss unlink: outcome=%s referrer=%s key=%.12s",
-                  item.result, job.in.referrer ? job.in.referrer : "-", job.key_hash);
+                  (const char *)item.result, job.in.referrer ? job.in.referrer : "-",
+                  job.key_hash);
 
-    message = strcmp(item.result, "test") == 0 ? "Test callback acknowledged"
-            : strcmp(item.result, "not_found") == 0
+    message = strcmp((const char *)item.result, "test") == 0 ? "Test callback acknowledged"
+            : strcmp((const char *)item.result, "not_found") == 0
                 ? "User not found but considered as disconnected"
                 : "User disconnected successfully";
     body = gh_json_object(r->pool);

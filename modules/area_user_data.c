@@ -11,12 +11,11 @@
 #include "gh_http.h"
 #include "gh_json.h"
 
-#define ISO8601(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define ACTIVE_USER "WITH u AS (SELECT id FROM users WHERE id = %lld AND is_active)"
 
 static const gh_db_stmt_t statements[] = {
     { "gh_subs_list",
-      "SELECT game_id, category, " ISO8601("created_at") " FROM subscriptions"
+      "SELECT game_id, category, " GH_SQL_ISO8601("created_at") " FROM subscriptions"
       " WHERE user_id = %lld ORDER BY created_at, id" },
     { "gh_subs_add",
       ACTIVE_USER ", ins AS (INSERT INTO subscriptions (user_id, game_id, category)"

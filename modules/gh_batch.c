@@ -1,7 +1,8 @@
 /* Leader/follower coalescing: see gh_batch.h. Items live in their
  * requests' memory; a follower blocks until the leader has written its
- * result, and results and failure strings are static, so nothing of the
- * leader's request is read after the leader has gone. */
+ * result (static, or allocated in the follower's own pool while it
+ * waits) and failure strings are static, so nothing of the leader's
+ * request is read after the leader has gone. */
 #include "apr_thread_cond.h"
 #include "apr_thread_mutex.h"
 
@@ -65,6 +66,7 @@ int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item)
     gh_batch_item_t **items = apr_palloc(r->pool, sizeof(*items) * b->max_items);
 
     item->next = NULL;
+    item->pool = r->pool;
     item->state = ITEM_QUEUED;
     item->status = OK;
     apr_thread_mutex_lock(b->lock);

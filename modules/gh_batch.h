@@ -15,7 +15,10 @@ typedef struct gh_batch_item {
     const void *group;          /* items coalesce only with the same group,
                                    e.g. the server_rec whose database they use */
     const void *input;          /* the caller's; only read by the run function */
-    const char *result;         /* set by the run function; static lifetime */
+    apr_pool_t *pool;           /* the caller's pool: the run function may
+                                   allocate results there, as its owner is
+                                   blocked until the item is done */
+    const void *result;         /* set by the run function: static, or in pool */
     int status;                 /* OK, or the failure's HTTP status */
     const char *code;           /* with a failure: static strings for gh_fail */
     const char *message;

@@ -330,7 +330,7 @@ const command_rec gh_config_directives[] = {
     AP_INIT_TAKE1("GameHoneyTokenLeeway", set_server_seconds, SRV(token_leeway), RSRC_CONF,
                   "clock skew allowed on token exp, nbf and iat, in seconds (default 60)"),
 
-    SERVER_STRING("GameHoneyGoogleClientID", google_client_id, "Google OAuth client id"),
+    SERVER_STRING("GameHoneyGoogleClientID", google_client_id, "Google OAuth client id, the aud of Google id tokens"),
     SERVER_SECRET("GameHoneyGoogleClientSecret", google_client_secret,
                   "Google OAuth client secret (from the environment)"),
     SERVER_STRING("GameHoneyGoogleTokenURL", google_token_url,
@@ -338,9 +338,9 @@ const command_rec gh_config_directives[] = {
     SERVER_STRING("GameHoneyGoogleJWKSURL", google_jwks_url,
                   "Google's signing keys (default https://www.googleapis.com/oauth2/v3/certs)"),
 
-    SERVER_STRING("GameHoneyCognitoRegion", cognito_region, "AWS region of the user pool"),
-    SERVER_STRING("GameHoneyCognitoUserPoolID", cognito_pool_id, "Cognito user pool id"),
-    SERVER_STRING("GameHoneyCognitoClientID", cognito_client_id, "Cognito app client id"),
+    SERVER_STRING("GameHoneyCognitoRegion", cognito_region, "AWS region of the Cognito user pool"),
+    SERVER_STRING("GameHoneyCognitoUserPoolID", cognito_pool_id, "Cognito user pool id; with the region it gives the expected iss"),
+    SERVER_STRING("GameHoneyCognitoClientID", cognito_client_id, "Cognito app client id, the client_id or aud of its tokens"),
     SERVER_SECRET("GameHoneyCognitoClientSecret", cognito_client_secret,
                   "Cognito app client secret, when the client has one (from the environment)"),
     SERVER_STRING("GameHoneyCognitoEndpoint", cognito_endpoint,

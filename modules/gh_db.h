@@ -13,6 +13,12 @@ typedef struct {
     const char *sql;
 } gh_db_stmt_t;
 
+/* A timestamptz column as ISO 8601 UTC text, "2026-11-21T08:04:51Z". The
+ * colons are quoted literals, so the text is also valid in a pgbench
+ * script (which takes ":name" for a variable, even inside a string). */
+#define GH_SQL_ISO8601(col) \
+    "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24\":\"MI\":\"SS\"Z\"')"
+
 typedef struct gh_db gh_db_t;
 
 /* One unit of work; returns OK, or the status from gh_db_exec or gh_fail. */

@@ -30,11 +30,23 @@ json_object *gh_json_object(apr_pool_t *p)
     return gh_json_own(p, json_object_new_object());
 }
 
+/* A JSON string holding \u0000 would be cut short as a C string. */
+static int whole_string(json_object *v)
+{
+    return json_object_is_type(v, json_type_string)
+        && (size_t)json_object_get_string_len(v) == strlen(json_object_get_string(v));
+}
+
 const char *gh_json_str(json_object *obj, const char *name)
 {
     json_object *v;
-    return obj && json_object_object_get_ex(obj, name, &v) && json_object_is_type(v, json_type_string)
+    return obj && json_object_object_get_ex(obj, name, &v) && whole_string(v)
          ? json_object_get_string(v) : NULL;
+}
+
+const char *gh_json_str_of(json_object *v)
+{
+    return v && whole_string(v) ? json_object_get_string(v) : NULL;
 }
 
 json_object *gh_json_obj(json_object *obj, const char *name)

@@ -19,8 +19,12 @@ json_object *gh_json_object(apr_pool_t *p);
 int gh_json_parse(apr_pool_t *p, const char *buf, apr_size_t len,
                   json_object **out, const char **err);
 
-/* obj's member name as a string, or NULL when absent or not a string. */
+/* obj's member name as a string, or NULL when absent, not a string, or
+ * holding a NUL (which C would silently cut short). */
 const char *gh_json_str(json_object *obj, const char *name);
+
+/* v as a string under the same rule, or NULL. */
+const char *gh_json_str_of(json_object *v);
 
 /* obj's member name as an object, or NULL. */
 json_object *gh_json_obj(json_object *obj, const char *name);

@@ -153,19 +153,16 @@ static int aud_matches(const gh_jwt_t *jwt, const char *want)
     if (!json_object_object_get_ex(jwt->claims, "aud", &aud)) {
         return 0;
     }
-    if (json_object_is_type(aud, json_type_string)) {
-        return strcmp(json_object_get_string(aud), want) == 0;
-    }
     if (json_object_is_type(aud, json_type_array)) {
         for (size_t i = 0; i < json_object_array_length(aud); i++) {
-            json_object *a = json_object_array_get_idx(aud, i);
-            if (json_object_is_type(a, json_type_string)
-                && strcmp(json_object_get_string(a), want) == 0) {
+            const char *a = gh_json_str_of(json_object_array_get_idx(aud, i));
+            if (a && strcmp(a, want) == 0) {
                 return 1;
             }
         }
+        return 0;
     }
-    return 0;
+    return gh_json_str_of(aud) && strcmp(gh_json_str_of(aud), want) == 0;
 }
 
 int gh_jwt_check_claims(const gh_jwt_t *jwt, const gh_jwt_expect_t *expect, const char **err)
@@ -174,7 +171,7 @@ int gh_jwt_check_claims(const gh_jwt_t *jwt, const gh_jwt_expect_t *expect, cons
     apr_int64_t t;
     int rc;
 
-    if (expect->iss[0]) {
+    if (expect->iss[0] || expect->iss[1]) {
         int ok = 0;
         for (int i = 0; i < 2; i++) {
             ok |= iss && expect->iss[i] && strcmp(iss, expect->iss[i]) == 0;
@@ -210,15 +207,16 @@ int gh_jwt_check_claims(const gh_jwt_t *jwt, const gh_jwt_expect_t *expect, cons
         *err = "the token has no valid expiry";
         return -1;
     }
-    if (t + expect->leeway <= expect->now) {
+    /* compared without adding to t, which is the token's and may be huge */
+    if (t <= expect->now - expect->leeway) {
         *err = "the token has expired";
         return -1;
     }
-    if ((rc = time_claim(jwt, "nbf", &t)) < 0 || (rc == 0 && t - expect->leeway > expect->now)) {
+    if ((rc = time_claim(jwt, "nbf", &t)) < 0 || (rc == 0 && t > expect->now + expect->leeway)) {
         *err = "the token is not valid yet";
         return -1;
     }
-    if ((rc = time_claim(jwt, "iat", &t)) < 0 || (rc == 0 && t - expect->leeway > expect->now)) {
+    if ((rc = time_claim(jwt, "iat", &t)) < 0 || (rc == 0 && t > expect->now + expect->leeway)) {
         *err = "the token was issued in the future";
         return -1;
     }

@@ -50,6 +50,10 @@ static int call(request_rec *r, const char *method, const char *path, const char
     if (type && strcmp(type, "SUCCESS") == 0 && (*success = gh_json_obj(doc, "success"))) {
         return OK;
     }
+    if (resp.status >= 500) {           /* Toss failed; it did not refuse us */
+        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld", path,
+                                                        resp.status));
+    }
     if (type && strcmp(type, "FAIL") == 0) {
         *refused = gh_json_str(gh_json_obj(doc, "error"), "errorCode");
         *refused = *refused ? *refused : "FAIL";
@@ -99,6 +103,9 @@ int gh_toss_login(request_rec *r, const char *code, const char *referrer, gh_pro
     body = gh_json_serialize(req, &len);
     if ((status = call(r, "POST", "/generate-token", body, NULL, &tok, &refused)) != OK) {
         return status;
+    }
+    if (refused && strcmp(refused, "INTERNAL_ERROR") == 0) {
+        return gh_upstream_bad(r, SERVICE, "generate-token: INTERNAL_ERROR");
     }
     if (refused) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "Toss refused the code: %s", refused);

@@ -1,14 +1,19 @@
 """Configuration: every directive is checked when httpd reads it."""
 import os
+import re
 import subprocess
 
 import pytest
 
 from conftest import HTTPD, ROOT, Httpd
 
-DIRECTIVES = ["GameHoneyAuditKey", "GameHoneyRateLimitCache", "GameHoneyMaxBody",
-              "GameHoneyAuthUser", "GameHoneyAuthPassword", "GameHoneyUnlinkMode",
-              "GameHoneyAuthFailLimit", "GameHoneyRequestLimit"]
+def directive_names():
+    """Every directive the module declares, read from its command table."""
+    with open(os.path.join(ROOT, "modules", "gh_config.c")) as f:
+        return sorted(set(re.findall(r'"(GameHoney[A-Za-z]+)"', f.read())))
+
+
+DIRECTIVES = directive_names()
 
 
 @pytest.fixture

@@ -17,13 +17,16 @@ def deactivating(make_server):
 
 
 def test_deactivate_keeps_the_user_but_clears_identity(deactivating, pg, user):
-    key, uid = user()
+    key, uid = user(phone="01012345678", birthday="19900101", picture="https://p/x.png")
+    pg.query("INSERT INTO auth_sessions (user_id, provider) VALUES (%s, 'toss')", (uid,))
     r = deactivating.post(PATH, auth=AUTH, json={"userKey": key, "referrer": "WITHDRAWAL_TERMS"})
     assert r.status_code == 200
     assert r.json() == {"success": True, "message": "User disconnected successfully"}
-    row = pg.query("SELECT is_active, toss_user_key, username, email, name, "
-                   "deactivated_at IS NOT NULL FROM users WHERE id = %s", (uid,))
-    assert row == [(False, None, None, None, None, True)]
+    row = pg.query("SELECT is_active, toss_user_key, username, email, name, picture, phone, "
+                   "birthday, deactivated_at IS NOT NULL FROM users WHERE id = %s", (uid,))
+    assert row == [(False, None, None, None, None, None, None, None, True)]
+    assert pg.query("SELECT revoked_reason FROM auth_sessions WHERE user_id = %s", (uid,)) == \
+        [("toss unlink",)]
     assert pg.scalar("SELECT count(*) FROM subscriptions WHERE user_id = %s", (uid,)) == 0
     assert pg.scalar("SELECT count(*) FROM push_tokens WHERE user_id = %s", (uid,)) == 0
     assert pg.query("SELECT referrer, outcome FROM unlink_audit ORDER BY id DESC LIMIT 1") == \
