@@ -80,7 +80,10 @@ int gh_cognito_call(request_rec *r, const char *operation, json_object *body, js
         apr_pstrcat(r->pool, "X-Amz-Target: AWSCognitoIdentityProviderService.", operation, NULL),
         NULL
     };
-    gh_curl_request_t req = { "POST", sc->cognito_api_url, NULL, 0, headers, NULL, NULL };
+    gh_curl_request_t req = { .method = "POST", .url = sc->cognito_api_url, .headers = headers,
+                              /* SignUp creates and ConfirmSignUp spends a
+                                 code: neither may be resent */
+                              .fresh = strcmp(operation, "InitiateAuth") != 0 };
     gh_curl_response_t resp;
     const char *why, *err, *type;
     gh_curl_result_e rc;

@@ -132,6 +132,9 @@ gh_curl_result_e gh_curl_fetch(apr_pool_t *p, server_rec *s, const gh_curl_reque
     if (sc->http_ca_file) {
         curl_easy_setopt(h, CURLOPT_CAINFO, sc->http_ca_file);
     }
+    if (req->fresh) {
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    }
     if (req->client_cert) {
         curl_easy_setopt(h, CURLOPT_SSLCERT, req->client_cert);
         curl_easy_setopt(h, CURLOPT_SSLKEY, req->client_key);

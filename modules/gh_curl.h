@@ -14,6 +14,9 @@ typedef struct {
     const char *const *headers;  /* "Name: value" lines, NULL-terminated; may be NULL */
     const char *client_cert;     /* PEM files for mutual TLS; may be NULL */
     const char *client_key;
+    int fresh;                   /* a new connection: libcurl silently resends a
+                                    request whose reused connection died, which
+                                    must not happen to a single-use code */
 } gh_curl_request_t;
 
 typedef struct {

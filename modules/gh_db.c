@@ -100,13 +100,20 @@ static int connection_alive(const ap_dbd_t *rec)
 }
 
 /* Records a failure on db's connection and returns the status to give:
- * 503 when the connection is gone, 500 for anything else. Only the first
+ * 409 for a unique violation (a concurrent insert won; callers may
+ * retry), 503 when the connection is gone, 500 for anything else. Only the first
  * line of the driver's message is logged; later lines may quote data. */
 static int db_failure(request_rec *r, const ap_dbd_t *rec, const char *what)
 {
     const char *msg = apr_dbd_error(rec->driver, rec->handle, 0);
     const char *first = msg ? apr_pstrmemdup(r->pool, msg, strcspn(msg, "\r\n")) : "";
 
+    /* verbose errors read "ERROR:  23505: ...", in any server locale */
+    if (strstr(first, ":  23505:") != NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "unique violation during %s", what);
+        return gh_fail(r, HTTP_CONFLICT, "conflict",
+                       "A concurrent change conflicted with this one; retry.");
+    }
     if (connection_lost(rec)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "database connection lost during %s: %s",
                       what, first);
@@ -140,6 +147,7 @@ static int ensure_prepared(ap_dbd_t *rec, apr_hash_t **stmts, const char **faile
     apr_pool_clear(st->pool);
     st->backend_pid = 0;
     st->stmts = apr_hash_make(st->pool);
+    PQsetErrorVerbosity(pg, PQERRORS_VERBOSE);      /* errors carry their SQLSTATE */
     /* The areas' statements take arrays and CTEs: a custom plan always
      * looks cheaper to PostgreSQL, so without this it re-plans them (about
      * 2 ms each) on every execution. */

@@ -39,7 +39,7 @@ int gh_db_run(request_rec *r, gh_db_work_fn work, void *baton);
 
 /* Executes a registered statement with nargs string arguments (NULL is
  * SQL NULL). *nrows gets the affected or returned row count. Returns OK,
- * or 503/500 (already recorded with gh_fail). */
+ * or 409 (unique violation), 503 or 500, already recorded with gh_fail. */
 int gh_db_exec(gh_db_t *db, const char *label, int *nrows,
                int nargs, const char *const *args);
 

@@ -23,8 +23,8 @@ int gh_google_exchange(request_rec *r, const char *code, const char *redirect_ur
     static const char *const headers[] = {
         "Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL
     };
-    gh_curl_request_t req = { "POST", GH_CONF_STR(sc, google_token_url, GH_DEFAULT_GOOGLE_TOKEN_URL),
-                              NULL, 0, headers, NULL, NULL };
+    gh_curl_request_t req = { .method = "POST", .headers = headers,
+                              .url = GH_CONF_STR(sc, google_token_url, GH_DEFAULT_GOOGLE_TOKEN_URL) };
     gh_curl_response_t resp;
     json_object *doc = NULL;
     const char *why, *err;
@@ -45,6 +45,7 @@ int gh_google_exchange(request_rec *r, const char *code, const char *redirect_ur
     }
     req.body = body;
     req.body_len = strlen(body);
+    req.fresh = 1;                      /* the code works once */
     if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, &why)) != GH_CURL_OK) {
         return gh_curl_fail(r, rc, SERVICE, why);
     }

@@ -111,6 +111,18 @@ int gh_http_in_area(const request_rec *r)
     return st != NULL && st->in_area;
 }
 
+int gh_http_authz_denied(request_rec *orig)
+{
+    const char *type = ap_auth_type(orig);
+
+    while (orig->prev) {
+        orig = orig->prev;
+    }
+    /* AuthType GameHoney sets r->user only for a verified token */
+    return orig->status == HTTP_UNAUTHORIZED && orig->user != NULL
+        && type && strcasecmp(type, "GameHoney") == 0;
+}
+
 int gh_http_error_document(request_rec *r, int lookup_uri)
 {
     const char *code, *message;
@@ -118,6 +130,13 @@ int gh_http_error_document(request_rec *r, int lookup_uri)
 
     if (lookup_uri || r->prev == NULL || strcmp(r->uri, GH_ERROR_URI) != 0) {
         return DECLINED;
+    }
+    if (gh_http_authz_denied(r->prev)) {
+        /* httpd answers 401 to an authenticated user that authorization
+         * refuses, so that a Basic client asks again; a verified bearer
+         * token is not wrong, it is not enough: 403 */
+        r->status = HTTP_FORBIDDEN;
+        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
     }
     code = apr_table_get(r->prev->notes, NOTE_CODE);
     message = apr_table_get(r->prev->notes, NOTE_MESSAGE);
@@ -327,16 +346,14 @@ int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t
     }
     *out = json_object_get_string(v);
     len = (apr_size_t)json_object_get_string_len(v);
-    if (len == 0 || len > max || strlen(*out) != len) {
+    if (len == 0 || strlen(*out) != len || gh_utf8_length(*out) > max) {
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
                        apr_psprintf(r->pool, "%s must be 1 to %" APR_SIZE_T_FMT " characters.",
                                     name, max));
     }
-    for (const unsigned char *c = (const unsigned char *)*out; *c; c++) {
-        if (*c < 0x20 || *c == 0x7f) {
-            return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
-                           apr_psprintf(r->pool, "%s must not contain control characters.", name));
-        }
+    if (gh_has_control(*out)) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       apr_psprintf(r->pool, "%s must not contain control characters.", name));
     }
     return OK;
 }

@@ -36,6 +36,10 @@ void gh_http_json_errors(request_rec *r);
  * mod_proxy does for its own. */
 int gh_http_map_to_storage(request_rec *r);
 
+/* Whether the 401 given to r (the original request) is authorization
+ * refusing a user that AuthType GameHoney did authenticate. */
+int gh_http_authz_denied(request_rec *r);
+
 /* quick_handler hook that writes the JSON error document. */
 int gh_http_error_document(request_rec *r, int lookup_uri);
 
@@ -58,8 +62,8 @@ int gh_http_read_json(request_rec *r, json_object **out);
 int gh_http_read_object(request_rec *r, json_object **out);
 
 /* A string member of a request object: *out NULL when absent and not
- * required; otherwise 1 to max bytes without control characters. OK or
- * 400 naming the field. */
+ * required; otherwise 1 to max characters without control characters.
+ * OK or 400 naming the field. */
 int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t max,
                   int required, const char **out);
 

@@ -101,7 +101,7 @@ static apr_hash_t *parse_keys(apr_pool_t *kp, const char *body, apr_size_t len)
 static void refresh(entry_t *e)
 {
     apr_pool_t *kp = NULL;
-    gh_curl_request_t req = { "GET", e->url, NULL, 0, NULL, NULL, NULL };
+    gh_curl_request_t req = { .method = "GET", .url = e->url };
     gh_curl_response_t resp;
     apr_hash_t *keys = NULL;
     const char *why = NULL;

@@ -192,6 +192,7 @@ int gh_ratelimit_check_access(request_rec *r)
 int gh_ratelimit_count_failure(request_rec *r, int lookup_uri)
 {
     request_rec *orig = r->prev;
+    const char *auth;
     gh_limit_t af;
     counter_t c;
 
@@ -202,7 +203,11 @@ int gh_ratelimit_count_failure(request_rec *r, int lookup_uri)
     while (orig->prev) {
         orig = orig->prev;
     }
-    if (!applies(orig) || apr_table_get(orig->headers_in, "Authorization") == NULL) {
+    /* Only guessed passwords count: a bearer token is signed and cannot
+     * be guessed, and many app users behind one NAT address would
+     * otherwise be refused for each other's expired tokens. */
+    auth = apr_table_get(orig->headers_in, "Authorization");
+    if (!applies(orig) || auth == NULL || strncasecmp(auth, "Basic ", 6) != 0) {
         return DECLINED;
     }
     af = gh_conf_authfail_limit(gh_dir_conf(orig));

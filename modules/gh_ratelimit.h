@@ -17,7 +17,7 @@ void gh_ratelimit_child_init(apr_pool_t *p, server_rec *s);
 int gh_ratelimit_check_access(request_rec *r);
 
 /* quick_handler hook, run before the JSON error document is written:
- * counts a 401 given to a request that carried credentials. Counting
+ * counts a 401 given to a request that carried Basic credentials. Counting
  * here, before the client has its answer, keeps the limit exact. */
 int gh_ratelimit_count_failure(request_rec *r, int lookup_uri);
 

@@ -49,6 +49,26 @@ int gh_utf8_valid(const char *s, size_t len)
     return 1;
 }
 
+apr_size_t gh_utf8_length(const char *s)
+{
+    apr_size_t n = 0;
+
+    for (; *s; s++) {
+        n += ((unsigned char)*s & 0xC0) != 0x80;     /* count lead bytes only */
+    }
+    return n;
+}
+
+int gh_has_control(const char *s)
+{
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c < 0x20 || *c == 0x7F || (c[0] == 0xC2 && c[1] >= 0x80 && c[1] <= 0x9F)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int gh_parse_int64_dec(const char *s, apr_int64_t *out)
 {
     apr_uint64_t v = 0;

@@ -10,6 +10,13 @@
  * surrogates, nothing above U+10FFFF). */
 int gh_utf8_valid(const char *s, size_t len);
 
+/* The number of characters (code points) of a valid UTF-8 string. */
+apr_size_t gh_utf8_length(const char *s);
+
+/* Non-zero when s has a control character: C0, DEL or C1 (U+0080 to
+ * U+009F). s must be valid UTF-8. */
+int gh_has_control(const char *s);
+
 /* Parses a plain decimal (digits only, no sign or spaces) that fits a
  * signed 64-bit integer. Returns 0 on success. */
 int gh_parse_int64_dec(const char *s, apr_int64_t *out);

@@ -20,12 +20,13 @@
  * bare error, *refused gets its code and OK is returned with *success
  * NULL; a transport or shape failure is recorded and returned. */
 static int call(request_rec *r, const char *method, const char *path, const char *body,
-                const char *bearer, json_object **success, const char **refused)
+                const char *bearer, int fresh, json_object **success, const char **refused)
 {
     const gh_server_conf_t *sc = gh_server_conf(r->server);
     const char *headers[3] = { "Content-Type: application/json", NULL, NULL };
-    gh_curl_request_t req = { method, NULL, body, body ? strlen(body) : 0, headers,
-                              sc->toss_client_cert, sc->toss_client_key };
+    gh_curl_request_t req = { .method = method, .body = body, .body_len = body ? strlen(body) : 0,
+                              .headers = headers, .client_cert = sc->toss_client_cert,
+                              .client_key = sc->toss_client_key, .fresh = fresh };
     gh_curl_response_t resp;
     json_object *doc;
     const char *why, *err, *type;
@@ -101,7 +102,8 @@ int gh_toss_login(request_rec *r, const char *code, const char *referrer, gh_pro
     json_object_object_add(req, "authorizationCode", json_object_new_string(code));
     json_object_object_add(req, "referrer", json_object_new_string(referrer));
     body = gh_json_serialize(req, &len);
-    if ((status = call(r, "POST", "/generate-token", body, NULL, &tok, &refused)) != OK) {
+    /* the authorization code works once: never let it be resent */
+    if ((status = call(r, "POST", "/generate-token", body, NULL, 1, &tok, &refused)) != OK) {
         return status;
     }
     if (refused && strcmp(refused, "INTERNAL_ERROR") == 0) {
@@ -115,7 +117,7 @@ int gh_toss_login(request_rec *r, const char *code, const char *referrer, gh_pro
     if ((access = gh_json_str(tok, "accessToken")) == NULL) {
         return gh_upstream_bad(r, SERVICE, "generate-token gave no accessToken");
     }
-    if ((status = call(r, "GET", "/login-me", NULL, access, &me, &refused)) != OK) {
+    if ((status = call(r, "GET", "/login-me", NULL, access, 0, &me, &refused)) != OK) {
         return status;
     }
     if (refused) {

@@ -190,6 +190,22 @@ static void pg_array_literals(apr_pool_t *p)
     CHECK_STR_EQ(gh_pg_array(p, korean, 1), "{\"\xea\xb3\xb5\xec\xa7\x80\"}");
 }
 
+/* Field limits count characters, and C1 controls are controls too. */
+static void utf8_length_and_controls(void)
+{
+    CHECK_INT_EQ(gh_utf8_length(""), 0);
+    CHECK_INT_EQ(gh_utf8_length("abc"), 3);
+    CHECK_INT_EQ(gh_utf8_length("\xea\xb3\xb5\xec\xa7\x80"), 2);          /* 공지 */
+    CHECK_INT_EQ(gh_utf8_length("a\xc3\xa9\xf0\x9f\x98\x80"), 3);          /* a é 😀 */
+    CHECK_INT_EQ(gh_has_control("plain text, 공지"), 0);
+    CHECK_INT_EQ(gh_has_control("tab\there"), 1);
+    CHECK_INT_EQ(gh_has_control("del\x7f"), 1);
+    CHECK_INT_EQ(gh_has_control("next\xc2\x85line"), 1);                    /* U+0085 */
+    CHECK_INT_EQ(gh_has_control("\xc2\x9f"), 1);                            /* U+009F */
+    CHECK_INT_EQ(gh_has_control("\xc2\xa0nbsp"), 0);                        /* U+00A0 */
+    CHECK_INT_EQ(gh_has_control("\xc3\x85"), 0);                            /* Å */
+}
+
 void test_text(apr_pool_t *p)
 {
     utf8_valid_input();
@@ -197,4 +213,5 @@ void test_text(apr_pool_t *p)
     parse_int64_accepts();
     parse_int64_rejects();
     pg_array_literals(p);
+    utf8_length_and_controls();
 }
