@@ -58,19 +58,6 @@ static const gh_db_stmt_t statements[] = {
     { NULL, NULL }
 };
 
-typedef struct {
-    const char *label;
-    const char *args[3];
-    int nargs;
-    apr_array_header_t *rows;
-} query_t;
-
-static int run_query(gh_db_t *db, void *baton)
-{
-    query_t *q = baton;
-    return gh_db_rows(db, q->label, q->nargs, q->args, &q->rows);
-}
-
 static json_object *int_or_null(const char *decimal)
 {
     return decimal ? json_object_new_int64(apr_atoi64(decimal)) : NULL;
@@ -379,14 +366,15 @@ static gh_batch_t *me_batch;       /* per child */
 static void run_me(request_rec *r, gh_batch_item_t **items, int n)
 {
     const char **ids = apr_palloc(r->pool, sizeof(*ids) * n);
-    query_t q = { "gh_me", { NULL }, 1, NULL };
+    const char *args[1];
+    apr_array_header_t *rows;
     int status;
 
     for (int i = 0; i < n; i++) {
         ids[i] = items[i]->input;
     }
-    q.args[0] = gh_pg_array(r->pool, ids, n);
-    if ((status = gh_db_run(r, run_query, &q)) != OK) {
+    args[0] = gh_pg_array(r->pool, ids, n);
+    if ((status = gh_db_query(r, "gh_me", 1, args, &rows)) != OK) {
         const char *code, *message;
         gh_http_failure(r, &code, &message);
         for (int i = 0; i < n; i++) {
@@ -396,8 +384,8 @@ static void run_me(request_rec *r, gh_batch_item_t **items, int n)
         }
         return;
     }
-    for (int k = 0; k < q.rows->nelts; k++) {
-        const char **row = APR_ARRAY_IDX(q.rows, k, const char **);
+    for (int k = 0; k < rows->nelts; k++) {
+        const char **row = APR_ARRAY_IDX(rows, k, const char **);
         for (int i = 0; i < n; i++) {
             if (strcmp(items[i]->input, row[0]) == 0) {
                 const char **copy = apr_palloc(items[i]->pool, sizeof(*copy) * ME_COLUMNS);
@@ -486,7 +474,7 @@ static int refresh(request_rec *r, const gh_route_params_t *params)
 {
     json_object *in;
     const char *presented, *hash, *token, *new_hash, *access, **row;
-    query_t q;
+    apr_array_header_t *rows;
     int status, expires_in;
 
     (void)params;
@@ -501,12 +489,14 @@ static int refresh(request_rec *r, const gh_route_params_t *params)
         return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
                        "An internal error occurred.");
     }
-    q = (query_t){ "gh_refresh", { hash, new_hash,
-                   apr_itoa(r->pool, gh_session_refresh_ttl(r->server)) }, 3, NULL };
-    if ((status = gh_db_run(r, run_query, &q)) != OK) {
-        return status;
+    {
+        const char *args[] = { hash, new_hash,
+                               apr_itoa(r->pool, gh_session_refresh_ttl(r->server)) };
+        if ((status = gh_db_query(r, "gh_refresh", 3, args, &rows)) != OK) {
+            return status;
+        }
     }
-    row = APR_ARRAY_IDX(q.rows, 0, const char **);
+    row = APR_ARRAY_IDX(rows, 0, const char **);
     if (strcmp(row[0], "reused") == 0) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "refresh token of user %s used again "
                       "after rotation: possible theft, session family %s",
@@ -527,7 +517,7 @@ static int refresh(request_rec *r, const gh_route_params_t *params)
 static int logout(request_rec *r, const gh_route_params_t *params)
 {
     const gh_token_t *t = gh_auth_token(r);
-    query_t q;
+    apr_array_header_t *rows;
     json_object *body;
     int status;
 
@@ -536,13 +526,15 @@ static int logout(request_rec *r, const gh_route_params_t *params)
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
                        "Log out with an access token issued by this server.");
     }
-    q = (query_t){ "gh_logout", { t->session.session_id, t->session.user_id }, 2, NULL };
-    if ((status = gh_db_run(r, run_query, &q)) != OK) {
-        return status;
+    {
+        const char *args[] = { t->session.session_id, t->session.user_id };
+        if ((status = gh_db_query(r, "gh_logout", 2, args, &rows)) != OK) {
+            return status;
+        }
     }
     body = gh_json_object(r->pool);
     json_object_object_add(body, "success", json_object_new_boolean(1));
-    json_object_object_add(body, "revoked", json_object_new_boolean(q.rows->nelts > 0));
+    json_object_object_add(body, "revoked", json_object_new_boolean(rows->nelts > 0));
     return gh_http_send_json(r, HTTP_OK, body);
 }
 

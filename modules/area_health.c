@@ -20,18 +20,14 @@ static json_object *status_body(request_rec *r, const char *status)
     return body;
 }
 
-static int ping(gh_db_t *db, void *baton)
-{
-    (void)baton;
-    return gh_db_exec(db, "gh_health_ping", NULL, 0, NULL);
-}
-
 static int health(request_rec *r, const gh_route_params_t *params)
 {
     json_object *body;
 
+    apr_array_header_t *rows;
+
     (void)params;
-    if (gh_db_run(r, ping, NULL) == OK) {
+    if (gh_db_query(r, "gh_health_ping", 0, NULL, &rows) == OK) {
         body = status_body(r, "ok");
         json_object_object_add(body, "database", json_object_new_string("ok"));
         return gh_http_send_json(r, HTTP_OK, body);

@@ -118,18 +118,6 @@ static const char *audit_hash(request_rec *r, apr_int64_t user_key)
     return gh_hmac_sha256_hex(r->pool, boot_key, BOOT_KEY_LEN, msg, strlen(msg));
 }
 
-typedef struct {
-    const char *label;
-    const char *args[5];
-    apr_array_header_t *rows;
-} batch_query_t;
-
-static int batch_work(gh_db_t *db, void *baton)
-{
-    batch_query_t *q = baton;
-    return gh_db_rows(db, q->label, 5, q->args, &q->rows);
-}
-
 static const char *static_outcome(const char *text)
 {
     for (const char *const *o = outcomes; text && *o; o++) {
@@ -142,8 +130,8 @@ static const char *static_outcome(const char *text)
 
 static void run_batch(request_rec *r, gh_batch_item_t **items, int n)
 {
-    const char **cols[5];
-    batch_query_t q;
+    const char **cols[5], *args[5], *label;
+    apr_array_header_t *rows;
     int status;
 
     for (int c = 0; c < 5; c++) {
@@ -158,14 +146,14 @@ static void run_batch(request_rec *r, gh_batch_item_t **items, int n)
         cols[4][i] = job->request_id;
     }
     for (int c = 0; c < 5; c++) {
-        q.args[c] = gh_pg_array(r->pool, cols[c], n);
+        args[c] = gh_pg_array(r->pool, cols[c], n);
     }
-    q.label = ((const unlink_job_t *)items[0]->input)->mode == GH_UNLINK_DEACTIVATE
-            ? "gh_unlink_deactivate" : "gh_unlink_delete";
-    status = gh_db_run(r, batch_work, &q);
+    label = ((const unlink_job_t *)items[0]->input)->mode == GH_UNLINK_DEACTIVATE
+          ? "gh_unlink_deactivate" : "gh_unlink_delete";
+    status = gh_db_query(r, label, 5, args, &rows);
     if (status == OK) {
-        for (int i = 0; i < q.rows->nelts; i++) {
-            const char **row = APR_ARRAY_IDX(q.rows, i, const char **);
+        for (int i = 0; i < rows->nelts; i++) {
+            const char **row = APR_ARRAY_IDX(rows, i, const char **);
             apr_int64_t ord;
             if (row[0] && gh_parse_int64_dec(row[0], &ord) == 0 && ord >= 1 && ord <= n) {
                 items[ord - 1]->result = static_outcome(row[1]);
@@ -175,7 +163,7 @@ static void run_batch(request_rec *r, gh_batch_item_t **items, int n)
     for (int i = 0; i < n; i++) {
         if (status == OK && items[i]->result == NULL) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s gave no outcome for item %d",
-                          q.label, i + 1);
+                          label, i + 1);
             status = gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
                              "An internal error occurred.");
         }

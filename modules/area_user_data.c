@@ -35,24 +35,6 @@ static const gh_db_stmt_t statements[] = {
     { NULL, NULL }
 };
 
-typedef struct {
-    const char *label;
-    const char *args[3];
-    int nargs;
-    apr_array_header_t *rows;
-} query_t;
-
-static int run_query(gh_db_t *db, void *baton)
-{
-    query_t *q = baton;
-    return gh_db_rows(db, q->label, q->nargs, q->args, &q->rows);
-}
-
-static int query(request_rec *r, query_t *q)
-{
-    return gh_db_run(r, run_query, q);
-}
-
 static int no_user(request_rec *r)
 {
     return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "The user no longer exists.");
@@ -94,17 +76,18 @@ static int subscription_input(request_rec *r, const char **game_id, const char *
 
 static int subs_list(request_rec *r, const gh_route_params_t *params)
 {
-    query_t q = { "gh_subs_list", { r->user }, 1, NULL };
+    const char *args[] = { r->user };
+    apr_array_header_t *rows;
     json_object *body, *list;
     int status;
 
     (void)params;
-    if ((status = query(r, &q)) != OK) {
+    if ((status = gh_db_query(r, "gh_subs_list", 1, args, &rows)) != OK) {
         return status;
     }
     list = json_object_new_array();
-    for (int i = 0; i < q.rows->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(q.rows, i, const char **);
+    for (int i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
         json_object *s = json_object_new_object();
         json_object_object_add(s, "game_id", json_object_new_string(row[0]));
         json_object_object_add(s, "category", json_object_new_string(row[1]));
@@ -124,21 +107,33 @@ static json_object *subscription(request_rec *r, const char *game_id, const char
     return body;
 }
 
+/* Reads the subscription a request names and runs label on it. */
+static int on_subscription(request_rec *r, const char *label, const char **game_id,
+                           const char **category, apr_array_header_t **rows)
+{
+    int status = subscription_input(r, game_id, category);
+    const char *args[3];
+
+    if (status != OK) {
+        return status;
+    }
+    args[0] = r->user;
+    args[1] = *game_id;
+    args[2] = *category;
+    return gh_db_query(r, label, 3, args, rows);
+}
+
 static int subs_add(request_rec *r, const gh_route_params_t *params)
 {
     const char *game_id, *category, **row;
-    query_t q;
+    apr_array_header_t *rows;
     int status;
 
     (void)params;
-    if ((status = subscription_input(r, &game_id, &category)) != OK) {
+    if ((status = on_subscription(r, "gh_subs_add", &game_id, &category, &rows)) != OK) {
         return status;
     }
-    q = (query_t){ "gh_subs_add", { r->user, game_id, category }, 3, NULL };
-    if ((status = query(r, &q)) != OK) {
-        return status;
-    }
-    row = APR_ARRAY_IDX(q.rows, 0, const char **);
+    row = APR_ARRAY_IDX(rows, 0, const char **);
     if (row[0][0] != 't') {
         return no_user(r);
     }
@@ -152,20 +147,15 @@ static int subs_add(request_rec *r, const gh_route_params_t *params)
 static int subs_delete(request_rec *r, const gh_route_params_t *params)
 {
     const char *game_id, *category;
-    query_t q;
+    apr_array_header_t *rows;
     int status;
 
     (void)params;
-    if ((status = subscription_input(r, &game_id, &category)) != OK) {
+    if ((status = on_subscription(r, "gh_subs_delete", &game_id, &category, &rows)) != OK) {
         return status;
     }
-    q = (query_t){ "gh_subs_delete", { r->user, game_id, category }, 3, NULL };
-    if ((status = query(r, &q)) != OK) {
-        return status;
-    }
-    if (q.rows->nelts == 0) {
-        return gh_fail(r, HTTP_NOT_FOUND, "subscription_not_found",
-                       "No such subscription.");
+    if (rows->nelts == 0) {
+        return gh_fail(r, HTTP_NOT_FOUND, "subscription_not_found", "No such subscription.");
     }
     return gh_http_send_json(r, HTTP_OK, subscription(r, game_id, category));
 }
@@ -174,7 +164,7 @@ static int push_upsert(request_rec *r, const gh_route_params_t *params)
 {
     json_object *in, *body;
     const char *token, *device, **row;
-    query_t q;
+    apr_array_header_t *rows;
     int status;
 
     (void)params;
@@ -191,11 +181,13 @@ static int push_upsert(request_rec *r, const gh_route_params_t *params)
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
                        "device_type must be ios, android or web.");
     }
-    q = (query_t){ "gh_push_upsert", { r->user, token, device }, 3, NULL };
-    if ((status = query(r, &q)) != OK) {
-        return status;
+    {
+        const char *args[] = { r->user, token, device };
+        if ((status = gh_db_query(r, "gh_push_upsert", 3, args, &rows)) != OK) {
+            return status;
+        }
     }
-    row = APR_ARRAY_IDX(q.rows, 0, const char **);
+    row = APR_ARRAY_IDX(rows, 0, const char **);
     if (row[0][0] != 't') {
         return no_user(r);
     }
@@ -208,17 +200,18 @@ static int push_upsert(request_rec *r, const gh_route_params_t *params)
 static int push_delete(request_rec *r, const gh_route_params_t *params)
 {
     const char *token = gh_route_param(params, "token");
-    query_t q = { "gh_push_delete", { r->user, token }, 2, NULL };
+    const char *args[] = { r->user, token };
+    apr_array_header_t *rows;
     json_object *body;
     int status;
 
     if (strlen(token) > 4096) {
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "token is too long.");
     }
-    if ((status = query(r, &q)) != OK) {
+    if ((status = gh_db_query(r, "gh_push_delete", 2, args, &rows)) != OK) {
         return status;
     }
-    if (q.rows->nelts == 0) {
+    if (rows->nelts == 0) {
         return gh_fail(r, HTTP_NOT_FOUND, "push_token_not_found",
                        "No such push token for this user.");
     }

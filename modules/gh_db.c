@@ -3,7 +3,7 @@
  * PQreset()s the pooled connection and every server-side statement is
  * silently gone. The backend PID tells us when that has happened.
  *
- * A unit of work is one statement, autocommitted: PostgreSQL makes a
+ * Every query is one statement, autocommitted: PostgreSQL makes a
  * statement atomic by itself, including the data-modifying CTEs the areas
  * use to change several tables at once, and it costs one round trip
  * instead of the three more that BEGIN and COMMIT would add. */
@@ -19,12 +19,12 @@
 #include "gh_http.h"
 #include "gh_private.h"
 
-struct gh_db {
+/* A pooled connection, held for one statement. */
+typedef struct {
     request_rec *r;
     ap_dbd_t *rec;
     apr_hash_t *stmts;               /* label -> apr_dbd_prepared_t* */
-    int statements;                  /* run so far in this unit of work */
-};
+} gh_db_t;
 
 /* Prepared state of one pooled connection, kept in its pool. */
 typedef struct {
@@ -69,11 +69,6 @@ int gh_db_post_config(apr_pool_t *pconf, server_rec *s)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
-}
-
-request_rec *gh_db_request(const gh_db_t *db)
-{
-    return db->r;
 }
 
 /* libpq is used only to read the connection's state, never to query. */
@@ -212,46 +207,15 @@ static int db_open(request_rec *r, gh_db_t *db)
     }
 }
 
-int gh_db_run(request_rec *r, gh_db_work_fn work, void *baton)
-{
-    gh_db_t db;
-    int status = db_open(r, &db);
-
-    if (status != OK) {
-        return status;
-    }
-    status = work(&db, baton);
-    dbd_close(r->server, db.rec);
-    return status;
-}
-
-/* The prepared statement for label, counted against the unit of work. */
-static apr_dbd_prepared_t *statement(gh_db_t *db, const char *label)
-{
-    apr_dbd_prepared_t *prep = apr_hash_get(db->stmts, label, APR_HASH_KEY_STRING);
-
-    if (prep == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, "statement %s is not registered", label);
-    }
-    else if (db->statements > 0) {
-        /* two autocommitted statements would not be atomic together */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, "statement %s: a unit of work "
-                      "runs one statement; write it as one (a CTE) instead", label);
-        prep = NULL;
-    }
-    db->statements++;
-    return prep;
-}
-
 static int internal_error(request_rec *r)
 {
     return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "An internal error occurred.");
 }
 
-int gh_db_rows(gh_db_t *db, const char *label, int nargs, const char *const *args,
-               apr_array_header_t **rows)
+static int rows_of(gh_db_t *db, const char *label, int nargs, const char *const *args,
+                   apr_array_header_t **rows)
 {
-    apr_dbd_prepared_t *prep = statement(db, label);
+    apr_dbd_prepared_t *prep = apr_hash_get(db->stmts, label, APR_HASH_KEY_STRING);
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *dbrow = NULL;
     const apr_dbd_driver_t *drv = db->rec->driver;
@@ -259,6 +223,7 @@ int gh_db_rows(gh_db_t *db, const char *label, int nargs, const char *const *arg
 
     *rows = apr_array_make(db->r->pool, 8, sizeof(const char **));
     if (prep == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, "statement %s is not registered", label);
         return internal_error(db->r);
     }
     if (apr_dbd_pselect(drv, db->r->pool, db->rec->handle, &res, prep, 1,
@@ -280,21 +245,17 @@ int gh_db_rows(gh_db_t *db, const char *label, int nargs, const char *const *arg
     return OK;
 }
 
-int gh_db_exec(gh_db_t *db, const char *label, int *nrows,
-               int nargs, const char *const *args)
+int gh_db_query(request_rec *r, const char *label, int nargs, const char *const *args,
+                apr_array_header_t **rows)
 {
-    apr_dbd_prepared_t *prep = statement(db, label);
-    int n = 0;
+    gh_db_t db;
+    int status = db_open(r, &db);
 
-    if (prep == NULL) {
-        return internal_error(db->r);
+    if (status != OK) {
+        *rows = apr_array_make(r->pool, 1, sizeof(const char **));
+        return status;
     }
-    if (apr_dbd_pquery(db->rec->driver, db->r->pool, db->rec->handle, &n, prep,
-                       nargs, (const char **)args) != 0) {
-        return db_failure(db->r, db->rec, label);
-    }
-    if (nrows) {
-        *nrows = n;
-    }
-    return OK;
+    status = rows_of(&db, label, nargs, args, rows);
+    dbd_close(r->server, db.rec);
+    return status;
 }

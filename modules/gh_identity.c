@@ -80,22 +80,16 @@ typedef struct {
     apr_array_header_t *rows;
 } query_t;
 
-static int one_statement(gh_db_t *db, void *baton)
-{
-    query_t *q = baton;
-    return gh_db_rows(db, q->label, q->nargs, q->args, &q->rows);
-}
-
 /* Runs q and reads its first row into user; OK, 404 when there is none.
  * Two first sign-ins of one person race: the loser's insert violates a
  * unique index, and a second try, on a fresh snapshot, finds the row. */
 static int user_query(request_rec *r, query_t *q, gh_user_t *user)
 {
     const char **row;
-    int status = gh_db_run(r, one_statement, q);
+    int status = gh_db_query(r, q->label, q->nargs, q->args, &q->rows);
 
     if (status == HTTP_CONFLICT) {
-        status = gh_db_run(r, one_statement, q);
+        status = gh_db_query(r, q->label, q->nargs, q->args, &q->rows);
     }
 
     if (status != OK) {
