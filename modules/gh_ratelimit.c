@@ -155,6 +155,12 @@ static int too_many(request_rec *r, const counter_t *c, apr_interval_time_t wind
     return gh_fail(r, HTTP_TOO_MANY_REQUESTS, "rate_limited", message);
 }
 
+static int is_basic(const request_rec *r)
+{
+    const char *auth = apr_table_get(r->headers_in, "Authorization");
+    return auth != NULL && strncasecmp(auth, "Basic ", 6) == 0;
+}
+
 static int applies(const request_rec *r)
 {
     return limiter != NULL && r->main == NULL && r->prev == NULL && gh_http_in_area(r);
@@ -171,7 +177,7 @@ int gh_ratelimit_check_access(request_rec *r)
     }
     dc = gh_dir_conf(r);
     af = gh_conf_authfail_limit(dc);
-    if (af.count > 0
+    if (af.count > 0 && is_basic(r)       /* only password guessing is limited */
         && counter_update(r, apr_pstrcat(r->pool, "af:", r->useragent_ip, NULL),
                           apr_time_from_sec(af.window), 0, &c) == 0
         && c.count >= (apr_uint32_t)af.count) {
@@ -192,7 +198,6 @@ int gh_ratelimit_check_access(request_rec *r)
 int gh_ratelimit_count_failure(request_rec *r, int lookup_uri)
 {
     request_rec *orig = r->prev;
-    const char *auth;
     gh_limit_t af;
     counter_t c;
 
@@ -206,8 +211,7 @@ int gh_ratelimit_count_failure(request_rec *r, int lookup_uri)
     /* Only guessed passwords count: a bearer token is signed and cannot
      * be guessed, and many app users behind one NAT address would
      * otherwise be refused for each other's expired tokens. */
-    auth = apr_table_get(orig->headers_in, "Authorization");
-    if (!applies(orig) || auth == NULL || strncasecmp(auth, "Basic ", 6) != 0) {
+    if (!applies(orig) || !is_basic(orig)) {
         return DECLINED;
     }
     af = gh_conf_authfail_limit(gh_dir_conf(orig));

@@ -1,8 +1,10 @@
 /* Per-client-IP limits inside gamehoney <Location>s, counted in an httpd
  * socache so that every child process (and, with memcache or redis, every
  * host) shares them:
- *  - failed authentications (GameHoneyAuthFailLimit, on by default): once
- *    an IP reaches the limit, it gets 429 until its window ends;
+ *  - failed Basic authentications (GameHoneyAuthFailLimit, on by default):
+ *    once an IP reaches the limit, its Basic-authenticated requests get 429
+ *    until the window ends (bearer tokens cannot be guessed, so they are
+ *    neither counted nor refused);
  *  - all requests (GameHoneyRequestLimit, off by default). */
 #ifndef GH_RATELIMIT_H
 #define GH_RATELIMIT_H

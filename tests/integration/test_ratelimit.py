@@ -99,3 +99,18 @@ def test_optional_request_limit(limited):
 def test_request_limit_is_off_by_default(server):
     ip = "127.0.0.34"
     assert all(post(server, ip, AUTH).status_code == 200 for _ in range(120))
+
+
+def test_bearer_tokens_are_neither_counted_nor_refused(server, log_allow):
+    from accounts_helpers import as_ip, assert_invalid_token, bearer
+    log_allow(r"AH0161[78]")
+    ip = "127.0.0.25"
+    for i in range(25):     # beyond the limit of 20, yet never 429
+        assert_invalid_token(as_ip(server, "GET", "/api/auth/validate", ip,
+                                   headers=bearer(f"not.a.token{i}")))
+    for i in range(20):
+        assert post(server, ip, (USER, f"wrong-{i}")).status_code == 401
+    assert post(server, ip, AUTH).status_code == 429
+    # the address is blocked for passwords, but a token is still judged on its merits
+    assert_invalid_token(as_ip(server, "GET", "/api/auth/validate", ip,
+                               headers=bearer("not.a.token")))
