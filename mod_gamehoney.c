@@ -17,6 +17,7 @@
 #include "modules/gh_curl.h"
 #include "modules/gh_db.h"
 #include "modules/gh_http.h"
+#include "modules/gh_payments.h"
 #include "modules/gh_ratelimit.h"
 
 static const gh_area_t *const areas[] = {
@@ -24,6 +25,9 @@ static const gh_area_t *const areas[] = {
     &gh_area_health,
     &gh_area_accounts,
     &gh_area_user_data,
+    &gh_area_payments,
+    &gh_area_payments_admin,
+    &gh_area_payaction,
     NULL
 };
 
@@ -51,6 +55,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
         return rv;
     }
     gh_db_register(pconf, gh_identity_statements);
+    gh_db_register(pconf, gh_payments_statements);
     for (const gh_area_t *const *a = areas; *a; a++) {
         gh_db_register(pconf, (*a)->statements);
         if ((*a)->post_config && (rv = (*a)->post_config(pconf, s)) != OK) {

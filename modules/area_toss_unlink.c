@@ -33,37 +33,53 @@
     " locked AS (SELECT array_agg(id) AS ids FROM (SELECT id FROM users" \
     " WHERE toss_user_key IN (SELECT user_key FROM input) ORDER BY id FOR UPDATE) l),"
 
-#define BATCH_AUDIT(changed) \
+/* changed: (toss_user_key, outcome) of every user the batch changed. */
+#define BATCH_AUDIT \
     " result AS (SELECT input.*, CASE WHEN user_key = 0 THEN 'test'" \
     " WHEN ord = (SELECT min(i.ord) FROM input i WHERE i.user_key = input.user_key)" \
-    " AND EXISTS (SELECT 1 FROM changed c WHERE c.toss_user_key = input.user_key)" \
-    " THEN '" changed "' ELSE 'not_found' END AS outcome FROM input)," \
+    " THEN coalesce((SELECT c.outcome FROM changed c WHERE c.toss_user_key = input.user_key)," \
+    " 'not_found') ELSE 'not_found' END AS outcome FROM input)," \
     " audit AS (INSERT INTO unlink_audit" \
     " (user_key_hash, referrer, outcome, client_ip, request_id)" \
     " SELECT key_hash, referrer, outcome, client_ip, request_id FROM result ORDER BY ord)" \
     " SELECT ord, outcome FROM result"
 
+/* Deactivates the locked users that match cond: personal fields cleared,
+ * subscriptions, push tokens and sessions gone, the row kept. */
+#define DEACTIVATE(cond) \
+    " gone AS (UPDATE users u SET is_active = false, toss_user_key = NULL," \
+    " username = NULL, email = NULL, email_verified = false, name = NULL, picture = NULL," \
+    " phone = NULL, birthday = NULL, gender = NULL, nationality = NULL," \
+    " deactivated_at = now(), updated_at = now()" \
+    " FROM (SELECT id, toss_user_key FROM users" \
+    " WHERE id = ANY ((SELECT ids FROM locked)::bigint[]) " cond ") old" \
+    " WHERE u.id = old.id RETURNING u.id, old.toss_user_key)," \
+    " s AS (DELETE FROM subscriptions WHERE user_id IN (SELECT id FROM gone))," \
+    " t AS (DELETE FROM push_tokens WHERE user_id IN (SELECT id FROM gone))," \
+    " r AS (UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'toss unlink'" \
+    " WHERE user_id IN (SELECT id FROM gone) AND revoked_at IS NULL),"
+
+/* Payment orders and ledger rows are records that must be kept, so a
+ * user who has them is deactivated even in delete mode. */
+#define HAS_MONEY \
+    "(EXISTS (SELECT 1 FROM point_ledger pl WHERE pl.user_id = users.id)" \
+    " OR EXISTS (SELECT 1 FROM payment_orders po WHERE po.user_id = users.id))"
+
 static const gh_db_stmt_t statements[] = {
     { "gh_unlink_delete",
       /* subscriptions and push_tokens go by ON DELETE CASCADE */
       BATCH_INPUT
-      " changed AS (DELETE FROM users WHERE id = ANY ((SELECT ids FROM locked)::bigint[])"
-      " RETURNING toss_user_key),"
-      BATCH_AUDIT("deleted") },
+      DEACTIVATE("AND " HAS_MONEY)
+      " del AS (DELETE FROM users WHERE id = ANY ((SELECT ids FROM locked)::bigint[])"
+      " AND NOT " HAS_MONEY " RETURNING toss_user_key),"
+      " changed AS (SELECT toss_user_key, 'deleted' AS outcome FROM del"
+      " UNION ALL SELECT toss_user_key, 'deactivated' FROM gone),"
+      BATCH_AUDIT },
     { "gh_unlink_deactivate",
       BATCH_INPUT
-      " changed AS (UPDATE users u SET is_active = false, toss_user_key = NULL,"
-      " username = NULL, email = NULL, email_verified = false, name = NULL, picture = NULL,"
-      " phone = NULL, birthday = NULL, gender = NULL, nationality = NULL,"
-      " deactivated_at = now(), updated_at = now()"
-      " FROM (SELECT id, toss_user_key FROM users"
-      " WHERE id = ANY ((SELECT ids FROM locked)::bigint[])) old"
-      " WHERE u.id = old.id RETURNING u.id, old.toss_user_key),"
-      " s AS (DELETE FROM subscriptions WHERE user_id IN (SELECT id FROM changed)),"
-      " t AS (DELETE FROM push_tokens WHERE user_id IN (SELECT id FROM changed)),"
-      " r AS (UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'toss unlink'"
-      " WHERE user_id IN (SELECT id FROM changed) AND revoked_at IS NULL),"
-      BATCH_AUDIT("deactivated") },
+      DEACTIVATE("")
+      " changed AS (SELECT toss_user_key, 'deactivated' AS outcome FROM gone),"
+      BATCH_AUDIT },
     { NULL, NULL }
 };
 

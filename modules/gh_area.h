@@ -20,5 +20,8 @@ extern const gh_area_t gh_area_toss_unlink;
 extern const gh_area_t gh_area_health;
 extern const gh_area_t gh_area_accounts;
 extern const gh_area_t gh_area_user_data;
+extern const gh_area_t gh_area_payments;
+extern const gh_area_t gh_area_payments_admin;
+extern const gh_area_t gh_area_payaction;
 
 #endif

@@ -18,11 +18,13 @@ void *gh_config_create_server(apr_pool_t *p, server_rec *s)
     sc->http_connect_ms = sc->http_timeout_ms = GH_UNSET;
     sc->http_max_response = GH_UNSET;
     sc->access_ttl = sc->refresh_ttl = sc->token_leeway = GH_UNSET;
+    sc->payment_amount.min = sc->deposit_amount.min = GH_UNSET;
     return sc;
 }
 
 #define MERGE_PTR(f) m->f = add->f ? add->f : base->f
 #define MERGE_INT(f) m->f = add->f != GH_UNSET ? add->f : base->f
+#define MERGE_RANGE(f) m->f = add->f.min != GH_UNSET ? add->f : base->f
 
 void *gh_config_merge_server(apr_pool_t *p, void *basev, void *addv)
 {
@@ -54,6 +56,18 @@ void *gh_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(toss_client_key);
     MERGE_PTR(toss_decrypt_key);
     MERGE_PTR(toss_decrypt_aad);
+    MERGE_PTR(toss_payments_url);
+    MERGE_PTR(toss_payments_secret);
+    MERGE_PTR(toss_payments_client_key);
+    MERGE_PTR(payment_return_url);
+    MERGE_RANGE(payment_amount);
+    MERGE_PTR(payaction_url);
+    MERGE_PTR(payaction_api_key);
+    MERGE_PTR(payaction_mall_id);
+    MERGE_PTR(payaction_webhook_key);
+    MERGE_PTR(deposit_bank);
+    MERGE_PTR(deposit_account);
+    MERGE_RANGE(deposit_amount);
     return m;
 }
 
@@ -82,6 +96,7 @@ void *gh_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
                                                               : base->authfail_limit;
     m->request_limit = add->request_limit.count != GH_UNSET ? add->request_limit
                                                             : base->request_limit;
+    MERGE_PTR(mount);
     return m;
 }
 
@@ -100,6 +115,13 @@ int gh_config_derive(apr_pool_t *pconf, server_rec *s)
             sc->cognito_api_url = apr_pstrcat(pconf, api, "/", NULL);
             sc->cognito_jwks_url = apr_pstrcat(pconf, api, "/", sc->cognito_pool_id,
                                                "/.well-known/jwks.json", NULL);
+        }
+        if (sc->toss_payments_secret) {
+            /* Toss Payments takes the secret key as a user with no password */
+            const char *pair = apr_pstrcat(pconf, sc->toss_payments_secret, ":", NULL);
+            sc->toss_payments_auth = apr_pstrcat(pconf, "Basic ",
+                                                 gh_base64_encode(pconf, (const unsigned char *)pair,
+                                                                  strlen(pair), 0), NULL);
         }
         if (sc->toss_decrypt_key) {
             apr_size_t len;
@@ -189,6 +211,25 @@ static const char *set_http_max_response(cmd_parms *cmd, void *dummy, const char
     return NULL;
 }
 
+/* "<min> <max>" amounts in won. */
+static const char *set_server_range(cmd_parms *cmd, void *dummy, const char *lo, const char *hi)
+{
+    gh_range_t *range = (gh_range_t *)((char *)gh_server_conf(cmd->server)
+                                       + (apr_size_t)cmd->info);
+    char *e1, *e2;
+    apr_int64_t min = apr_strtoi64(lo, &e1, 10), max = apr_strtoi64(hi, &e2, 10);
+
+    (void)dummy;
+    if (*lo == '\0' || *e1 || *hi == '\0' || *e2 || min < 1 || max < min
+        || max > APR_INT64_C(1000000000000)) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " takes <min> <max>: "
+                           "1 <= min <= max <= 1000000000000", NULL);
+    }
+    range->min = min;
+    range->max = max;
+    return NULL;
+}
+
 static const char *add_session_key(cmd_parms *cmd, void *dummy, const char *kid,
                                    const char *secret)
 {
@@ -266,6 +307,16 @@ static const char *set_unlink_mode(cmd_parms *cmd, void *dcv, const char *arg)
     else {
         return "GameHoneyUnlinkMode takes 'delete' or 'deactivate'";
     }
+    return NULL;
+}
+
+static const char *set_mount(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    (void)cmd;
+    if (*arg != '/') {
+        return "GameHoneyMount takes a URL path starting with '/'";
+    }
+    ((gh_dir_conf_t *)dcv)->mount = arg;
     return NULL;
 }
 
@@ -357,6 +408,33 @@ const command_rec gh_config_directives[] = {
     SERVER_SECRET("GameHoneyTossDecryptAAD", toss_decrypt_aad,
                   "AAD for Toss personal fields (from the environment)"),
 
+    SERVER_STRING("GameHoneyTossPaymentsURL", toss_payments_url,
+                  "Toss Payments API base URL (default https://api.tosspayments.com)"),
+    SERVER_SECRET("GameHoneyTossPaymentsSecretKey", toss_payments_secret,
+                  "Toss Payments secret key, test_sk_ or live_sk_ (from the environment)"),
+    SERVER_STRING("GameHoneyTossPaymentsClientKey", toss_payments_client_key,
+                  "Toss Payments client key, handed to the payment widget"),
+    SERVER_STRING("GameHoneyPaymentReturnURL", payment_return_url,
+                  "front-end URL that payment success and fail redirects go on to "
+                  "(default: answer with JSON)"),
+    AP_INIT_TAKE2("GameHoneyPaymentAmount", set_server_range, SRV(payment_amount), RSRC_CONF,
+                  "<min> <max>: bounds of a Toss payment in won (default 100 1000000)"),
+    SERVER_STRING("GameHoneyPayactionURL", payaction_url,
+                  "Payaction API base URL (default https://api.payaction.app)"),
+    SERVER_SECRET("GameHoneyPayactionAPIKey", payaction_api_key,
+                  "Payaction x-api-key (from the environment)"),
+    SERVER_SECRET("GameHoneyPayactionMallID", payaction_mall_id,
+                  "Payaction x-mall-id (from the environment)"),
+    SERVER_SECRET("GameHoneyPayactionWebhookKey", payaction_webhook_key,
+                  "Payaction webhook key that x-webhook-key must match (from the environment)"),
+    SERVER_STRING("GameHoneyDepositBank", deposit_bank, "bank name shown for deposits"),
+    SERVER_STRING("GameHoneyDepositAccount", deposit_account, "account number shown for deposits"),
+    AP_INIT_TAKE2("GameHoneyDepositAmount", set_server_range, SRV(deposit_amount), RSRC_CONF,
+                  "<min> <max>: bounds of a bank deposit in won (default 1000 5000000)"),
+
+    AP_INIT_TAKE1("GameHoneyMount", set_mount, NULL, DIR_CONF,
+                  "URL path an area's routes are relative to (default: the <Location> path; "
+                  "needed under <LocationMatch>)"),
     AP_INIT_TAKE1("GameHoneyMaxBody", set_max_body, NULL, DIR_CONF,
                   "largest request body in bytes (default 65536); larger gets 413"),
     AP_INIT_TAKE1("GameHoneyAuthUser", set_auth_user, NULL, DIR_CONF,

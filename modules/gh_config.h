@@ -21,6 +21,12 @@
 #define GH_DEFAULT_GOOGLE_TOKEN_URL "https://oauth2.googleapis.com/token"
 #define GH_DEFAULT_GOOGLE_JWKS_URL  "https://www.googleapis.com/oauth2/v3/certs"
 #define GH_DEFAULT_TOSS_LOGIN_URL   "https://apps-in-toss-api.toss.im"
+#define GH_DEFAULT_TOSS_PAYMENTS_URL "https://api.tosspayments.com"
+#define GH_DEFAULT_PAYACTION_URL    "https://api.payaction.app"
+#define GH_DEFAULT_PAYMENT_MIN      100
+#define GH_DEFAULT_PAYMENT_MAX      1000000
+#define GH_DEFAULT_DEPOSIT_MIN      1000
+#define GH_DEFAULT_DEPOSIT_MAX      5000000
 
 typedef enum {
     GH_UNLINK_DELETE = 0,
@@ -32,6 +38,12 @@ typedef struct {
     int count;     /* GH_UNSET when not configured here */
     int window;    /* seconds */
 } gh_limit_t;
+
+/* Inclusive bounds of an amount in won; min GH_UNSET when not configured. */
+typedef struct {
+    apr_int64_t min;
+    apr_int64_t max;
+} gh_range_t;
 
 typedef struct {
     const char *kid;
@@ -75,12 +87,29 @@ typedef struct {
     const char *toss_decrypt_key;        /* base64 of 32 bytes */
     const char *toss_decrypt_aad;
 
+    /* Toss Payments */
+    const char *toss_payments_url;
+    const char *toss_payments_secret;
+    const char *toss_payments_client_key;
+    const char *payment_return_url;
+    gh_range_t payment_amount;
+
+    /* Payaction */
+    const char *payaction_url;
+    const char *payaction_api_key;
+    const char *payaction_mall_id;
+    const char *payaction_webhook_key;
+    const char *deposit_bank;
+    const char *deposit_account;
+    gh_range_t deposit_amount;
+
     /* derived in post_config (gh_config_derive), not directives */
     const char *cognito_issuer;
     const char *cognito_jwks_url;
     const char *cognito_api_url;
     const char *google_jwks;
     unsigned char *toss_aes_key;         /* 32 bytes, or NULL */
+    const char *toss_payments_auth;      /* "Basic base64(secret:)", or NULL */
 } gh_server_conf_t;
 
 typedef struct {
@@ -90,6 +119,7 @@ typedef struct {
     int unlink_mode;             /* GameHoneyUnlinkMode */
     gh_limit_t authfail_limit;   /* GameHoneyAuthFailLimit */
     gh_limit_t request_limit;    /* GameHoneyRequestLimit */
+    const char *mount;           /* GameHoneyMount; NULL: the <Location> path */
 } gh_dir_conf_t;
 
 static APR_INLINE gh_dir_conf_t *gh_dir_conf(request_rec *r)
@@ -105,6 +135,12 @@ static APR_INLINE gh_server_conf_t *gh_server_conf(server_rec *s)
 /* A server setting, or its default when unset. */
 #define GH_CONF_INT(sc, field, dflt) ((sc)->field == GH_UNSET ? (dflt) : (sc)->field)
 #define GH_CONF_STR(sc, field, dflt) ((sc)->field ? (sc)->field : (dflt))
+
+static APR_INLINE gh_range_t gh_conf_range(gh_range_t set, apr_int64_t min, apr_int64_t max)
+{
+    gh_range_t def = { min, max };
+    return set.min == GH_UNSET ? def : set;
+}
 
 /* The directive table and config hooks, for the module record. */
 extern const command_rec gh_config_directives[];

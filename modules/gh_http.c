@@ -19,7 +19,11 @@
 
 typedef struct {
     int in_area;
+    int seed_errors;     /* errors in seed 004's {"status":"fail","msg"} shape */
 } gh_req_t;
+
+/* Areas that keep their seed's own error shape, for existing clients. */
+static const char *const seed_error_handlers[] = { "gamehoney-payaction", NULL };
 
 static const struct {
     int status;
@@ -86,6 +90,9 @@ int gh_http_translate(request_rec *r)
     }
     st = apr_pcalloc(r->pool, sizeof(*st));
     st->in_area = 1;
+    for (int i = 0; seed_error_handlers[i]; i++) {
+        st->seed_errors |= strcasecmp(h, seed_error_handlers[i]) == 0;
+    }
     ap_set_module_config(r->request_config, &gamehoney_module, st);
     gh_http_json_errors(r);
     /* Nothing here is a file: skip DocumentRoot and the directory walk. */
@@ -126,6 +133,7 @@ int gh_http_authz_denied(request_rec *orig)
 int gh_http_error_document(request_rec *r, int lookup_uri)
 {
     const char *code, *message;
+    const gh_req_t *st;
     json_object *body;
 
     if (lookup_uri || r->prev == NULL || strcmp(r->uri, GH_ERROR_URI) != 0) {
@@ -154,8 +162,15 @@ int gh_http_error_document(request_rec *r, int lookup_uri)
         }
     }
     body = gh_json_object(r->pool);
-    json_object_object_add(body, "error", json_object_new_string(code));
-    json_object_object_add(body, "message", json_object_new_string(message));
+    st = ap_get_module_config(r->prev->request_config, &gamehoney_module);
+    if (st && st->seed_errors) {
+        json_object_object_add(body, "status", json_object_new_string("fail"));
+        json_object_object_add(body, "msg", json_object_new_string(message));
+    }
+    else {
+        json_object_object_add(body, "error", json_object_new_string(code));
+        json_object_object_add(body, "message", json_object_new_string(message));
+    }
     return gh_http_send_json(r, r->status, body);
 }
 
@@ -174,18 +189,26 @@ int gh_http_send_json(request_rec *r, int status, json_object *obj)
     return OK;
 }
 
-int gh_http_dispatch(request_rec *r, const gh_route_t *table)
+const char *gh_http_mount(request_rec *r)
 {
     core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
-    const char *mount = cd->d ? cd->d : "";
+    const char *mount = gh_dir_conf(r)->mount ? gh_dir_conf(r)->mount : cd->d ? cd->d : "";
+    apr_size_t n = strlen(mount);
+
+    while (n > 0 && mount[n - 1] == '/') {
+        n--;
+    }
+    return apr_pstrmemdup(r->pool, mount, n);
+}
+
+int gh_http_dispatch(request_rec *r, const gh_route_t *table)
+{
+    const char *mount = gh_http_mount(r);
     apr_size_t n = strlen(mount);
     const char *path, *allow = NULL;
     const gh_route_t *rt;
     gh_route_params_t params;
 
-    while (n > 0 && mount[n - 1] == '/') {
-        n--;
-    }
     if (strncmp(r->uri, mount, n) != 0) {
         return gh_fail(r, HTTP_NOT_FOUND, "not_found", "No such resource.");
     }

@@ -46,6 +46,10 @@ int gh_http_error_document(request_rec *r, int lookup_uri);
 /* Non-zero when r was classified as a gamehoney area request. */
 int gh_http_in_area(const request_rec *r);
 
+/* The path r's area is mounted at (GameHoneyMount, else its <Location>),
+ * without a trailing slash: "" for the root. */
+const char *gh_http_mount(request_rec *r);
+
 /* Finds the route for r in table, relative to the <Location> it is
  * mounted at, checks its flags and runs it; 404 or 405 otherwise. */
 int gh_http_dispatch(request_rec *r, const gh_route_t *table);

@@ -288,3 +288,23 @@ def test_other_methods_get_405_with_allow(server, db_snapshot, method):
     assert r.json() == {"error": "method_not_allowed",
                         "message": "Allowed methods: POST, GET, HEAD"}
     assert db_snapshot() == before
+
+
+def test_delete_mode_keeps_a_user_with_money_history_deactivated(server, pg, user):
+    # orders and ledger rows are records to keep: the user is deactivated instead
+    paid_key, paid = user()
+    pg.query("WITH u AS (UPDATE users SET remaining_points = 500 WHERE id = %s RETURNING id) "
+             "INSERT INTO point_ledger (user_id, delta, balance_after, reason, source_type, source_id) "
+             "SELECT id, 500, 500, 'test', 'manual', 'unlink-test-' || id FROM u", (paid,))
+    plain_key, plain = user()
+    for key in (paid_key, plain_key):
+        r = server.post(PATH, auth=AUTH, json={"userKey": key})
+        assert r.status_code == 200
+        assert r.json() == {"success": True, "message": "User disconnected successfully"}
+    assert pg.query("SELECT is_active, toss_user_key, email, remaining_points FROM users "
+                    "WHERE id = %s", (paid,)) == [(False, None, None, 500)]
+    assert pg.scalar("SELECT count(*) FROM point_ledger WHERE user_id = %s", (paid,)) == 1
+    assert pg.scalar("SELECT count(*) FROM subscriptions WHERE user_id = %s", (paid,)) == 0
+    assert pg.scalar("SELECT count(*) FROM users WHERE id = %s", (plain,)) == 0
+    assert [o for (o,) in pg.query("SELECT outcome FROM unlink_audit ORDER BY id DESC LIMIT 2")] \
+        == ["deleted", "deactivated"]

@@ -1,0 +1,517 @@
+/* Toss Payments (seed 001, spec §2), mounted at /api/payments: a signed-in
+ * user prepares an order, Toss's payment window redirects the browser to
+ * /success or /fail, and the points are credited exactly once when Toss
+ * confirms. Toss's webhook is never trusted: the payment is fetched back.
+ * Every answer that depends on Toss comes from what Toss said. */
+#include <string.h>
+
+#include "apr_escape.h"
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_protocol.h"
+
+#include "gh_area.h"
+#include "gh_crypto.h"
+#include "gh_curl.h"
+#include "gh_http.h"
+#include "gh_json.h"
+#include "gh_money.h"
+#include "gh_payments.h"
+#include "gh_text.h"
+
+#define KEY_MAX     200     /* Toss's payment keys are ~50 characters */
+#define ORDER_MAX   64      /* Toss's limit on orderId */
+#define REASON_MAX  200
+
+static const gh_db_stmt_t statements[] = {
+    { "gh_pay_prepare",
+      "INSERT INTO payment_orders (user_id, order_id, provider, amount, order_name)"
+      " SELECT id, %s, 'toss', %lld, %s FROM users WHERE id = %lld AND is_active"
+      " RETURNING order_id" },
+    /* kept before confirm, so an interrupted confirm can be found again */
+    { "gh_pay_set_key",
+      "UPDATE payment_orders SET payment_key = %s, updated_at = now()"
+      " WHERE order_id = %s AND status IN ('READY', 'FAILED')" },
+    { "gh_pay_balance",
+      "SELECT remaining_points FROM users WHERE id = %lld" },
+    { "gh_pay_deduct",
+      GH_SQL_POINTS_ENTRY("deduct", "-", "AND users.remaining_points >= p.amt") },
+    { NULL, NULL }
+};
+
+static int prepare(request_rec *r, const gh_route_params_t *params)
+{
+    gh_server_conf_t *sc = gh_server_conf(r->server);
+    const char *name, *order_id, *mount = gh_http_mount(r);
+    apr_int64_t amount;
+    apr_array_header_t *rows;
+    json_object *in, *out;
+    int status;
+
+    (void)params;
+    if ((status = gh_tp_configured(r)) != OK
+        || (status = gh_http_read_object(r, &in)) != OK
+        || (status = gh_money_amount(r, in, "amount", gh_conf_range(sc->payment_amount,
+                     GH_DEFAULT_PAYMENT_MIN, GH_DEFAULT_PAYMENT_MAX), &amount)) != OK
+        || (status = gh_http_field(r, in, "order_name", 100, 1, &name)) != OK) {
+        return status;
+    }
+    if ((order_id = gh_money_reference(r->pool, 0)) == NULL) {
+        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "No randomness.");
+    }
+    {
+        const char *args[] = { order_id, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, amount),
+                               name, r->user };
+        if ((status = gh_db_query(r, "gh_pay_prepare", 4, args, &rows)) != OK) {
+            return status;
+        }
+    }
+    if (rows->nelts == 0) {
+        return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "The user no longer exists.");
+    }
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "orderId", json_object_new_string(order_id));
+    json_object_object_add(out, "amount", json_object_new_int64(amount));
+    json_object_object_add(out, "orderName", json_object_new_string(name));
+    json_object_object_add(out, "clientKey", sc->toss_payments_client_key
+                           ? json_object_new_string(sc->toss_payments_client_key) : NULL);
+    json_object_object_add(out, "successUrl", json_object_new_string(
+        ap_construct_url(r->pool, apr_pstrcat(r->pool, mount, "/success", NULL), r)));
+    json_object_object_add(out, "failUrl", json_object_new_string(
+        ap_construct_url(r->pool, apr_pstrcat(r->pool, mount, "/fail", NULL), r)));
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+/* With GameHoneyPaymentReturnURL, the browser goes on to the front end
+ * with the outcome in the query; without it, it gets JSON. */
+static int finish(request_rec *r, json_object *body, const char *const *query)
+{
+    const char *url = gh_server_conf(r->server)->payment_return_url;
+
+    if (url == NULL) {
+        return gh_http_send_json(r, HTTP_OK, body);
+    }
+    for (int i = 0; query[i]; i += 2) {
+        url = apr_pstrcat(r->pool, url, i == 0 && !strchr(url, '?') ? "?" : "&", query[i], "=",
+                          apr_pescape_urlencoded(r->pool, query[i + 1] ? query[i + 1] : ""),
+                          NULL);
+    }
+    apr_table_setn(r->headers_out, "Location", url);
+    return gh_http_send_json(r, HTTP_SEE_OTHER, body);
+}
+
+static int paid(request_rec *r, const gh_pay_order_t *o)
+{
+    json_object *out = gh_json_object(r->pool);
+    const char *amount = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, o->amount);
+    const char *q[] = { "result", "success", "orderId", o->order_id, "amount", amount, NULL };
+
+    json_object_object_add(out, "status", json_object_new_string("DONE"));
+    json_object_object_add(out, "orderId", json_object_new_string(o->order_id));
+    json_object_object_add(out, "paymentKey", json_object_new_string(o->payment_key));
+    json_object_object_add(out, "amount", json_object_new_int64(o->amount));
+    return finish(r, out, q);
+}
+
+static int payment_failed(request_rec *r, const char *order_id, const char *code,
+                          const char *message)
+{
+    const char *q[] = { "result", "fail", "orderId", order_id, "code", code,
+                        "message", message, NULL };
+    json_object *out;
+
+    if (gh_server_conf(r->server)->payment_return_url == NULL) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "payment_failed", message);
+    }
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "error", json_object_new_string("payment_failed"));
+    json_object_object_add(out, "message", json_object_new_string(message));
+    return finish(r, out, q);
+}
+
+/* Reads the query of a redirect from Toss's payment window. */
+static int redirect_query(request_rec *r, apr_table_t **qs, const char *name,
+                          const char **value, int required, apr_size_t max)
+{
+    int status = *qs ? OK : gh_http_query(r, qs);
+
+    if (status != OK || (status = gh_http_query_one(r, *qs, name, value)) != OK) {
+        return status;
+    }
+    if ((*value == NULL && required) || (*value && (**value == '\0' || strlen(*value) > max))) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       apr_psprintf(r->pool, "%s must be given, at most %" APR_SIZE_T_FMT
+                                    " characters.", name, max));
+    }
+    return OK;
+}
+
+/* What Toss answered to confirm, turned into the order's outcome. */
+static int confirmed(request_rec *r, gh_pay_order_t *o, const char *key, gh_tp_answer_t *a)
+{
+    int status, changed;
+
+    if (a->code && strcmp(a->code, "ALREADY_PROCESSED_PAYMENT") == 0) {
+        /* an earlier confirm went through: ask Toss what it became */
+        if ((status = gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", key, NULL), NULL,
+                                 NULL, a)) != OK) {
+            return status;
+        }
+    }
+    if (gh_tp_transient(a)) {
+        return gh_tp_fail_transient(r, a);
+    }
+    if (a->code) {
+        if ((status = gh_pay_mark(r, o->order_id, "FAILED", a->code, a->message,
+                                  &changed)) != OK) {
+            return status;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "order %s: Toss refused the payment: %s",
+                      o->order_id, a->code);
+        return payment_failed(r, o->order_id, a->code, a->message);
+    }
+    if ((status = gh_pay_reconcile(r, o, a, 0, &changed)) != OK) {
+        return status;
+    }
+    if (strcmp(o->status, "DONE") == 0 && o->payment_key && strcmp(o->payment_key, key) == 0) {
+        return paid(r, o);
+    }
+    return gh_upstream_bad(r, "Toss Payments", apr_pstrcat(r->pool, "confirm left order ",
+                           o->order_id, " ", o->status, " (Toss: ", a->status, ")", NULL));
+}
+
+static int success(request_rec *r, const gh_route_params_t *params)
+{
+    apr_table_t *qs = NULL;
+    const char *key, *order_id, *amount_text, *idem;
+    gh_pay_order_t o;
+    gh_tp_answer_t a;
+    json_object *body;
+    apr_int64_t amount;
+    char *end;
+    int status;
+
+    (void)params;
+    if ((status = gh_tp_configured(r)) != OK
+        || (status = redirect_query(r, &qs, "paymentKey", &key, 1, KEY_MAX)) != OK
+        || (status = redirect_query(r, &qs, "orderId", &order_id, 1, ORDER_MAX)) != OK
+        || (status = redirect_query(r, &qs, "amount", &amount_text, 1, 20)) != OK) {
+        return status;
+    }
+    amount = apr_strtoi64(amount_text, &end, 10);
+    if (!gh_pay_token(key, KEY_MAX) || !gh_pay_token(order_id, ORDER_MAX)
+        || *end || amount <= 0 || !(*amount_text >= '0' && *amount_text <= '9')) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       "paymentKey, orderId or amount is malformed.");
+    }
+    if ((status = gh_pay_load(r, order_id, &o)) != OK) {
+        return status;
+    }
+    /* the amount comes from the browser: only our own order's counts */
+    if (amount != o.amount) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "order %s: success redirect with amount "
+                      "%" APR_INT64_T_FMT ", the order is %" APR_INT64_T_FMT "; not confirmed",
+                      order_id, amount, o.amount);
+        return gh_fail(r, HTTP_BAD_REQUEST, "amount_mismatch",
+                       "The amount does not match the order.");
+    }
+    if (strcmp(o.status, "CANCELLED") == 0) {
+        return gh_fail(r, HTTP_CONFLICT, "order_cancelled", "The order was cancelled.");
+    }
+    if (strcmp(o.status, "DONE") == 0) {            /* a repeated redirect */
+        return o.payment_key && strcmp(o.payment_key, key) == 0
+               ? paid(r, &o)
+               : gh_fail(r, HTTP_CONFLICT, "order_already_paid",
+                         "The order was paid with another payment.");
+    }
+    {
+        const char *args[] = { key, order_id };
+        apr_array_header_t *rows;
+        if ((status = gh_db_query(r, "gh_pay_set_key", 2, args, &rows)) != OK) {
+            return status;
+        }
+    }
+    body = gh_json_object(r->pool);
+    json_object_object_add(body, "paymentKey", json_object_new_string(key));
+    json_object_object_add(body, "orderId", json_object_new_string(order_id));
+    json_object_object_add(body, "amount", json_object_new_int64(o.amount));
+    /* the same key for every retry of this payment, so Toss does it once */
+    {
+        unsigned char md[32];
+        gh_sha256(key, strlen(key), md);
+        idem = apr_pstrcat(r->pool, "gh-confirm-", order_id, "-", gh_hex(r->pool, md, 16), NULL);
+    }
+    if ((status = gh_tp_call(r, "/v1/payments/confirm", body, idem, &a)) != OK) {
+        return status;
+    }
+    return confirmed(r, &o, key, &a);
+}
+
+static int fail(request_rec *r, const gh_route_params_t *params)
+{
+    apr_table_t *qs = NULL;
+    const char *code, *message, *order_id;
+    gh_pay_order_t o;
+    json_object *out;
+    int status, changed;
+
+    (void)params;
+    if ((status = redirect_query(r, &qs, "code", &code, 1, 64)) != OK
+        || (status = redirect_query(r, &qs, "message", &message, 0, 500)) != OK
+        || (status = redirect_query(r, &qs, "orderId", &order_id, 0, ORDER_MAX)) != OK) {
+        return status;
+    }
+    if (gh_has_control(code) || (message && gh_has_control(message))) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       "code and message must not hold control characters.");
+    }
+    if (order_id) {
+        if ((status = gh_pay_load(r, order_id, &o)) != OK) {
+            return status;
+        }
+        if ((status = gh_pay_mark(r, order_id, "FAILED", code, message, &changed)) != OK) {
+            return status;
+        }
+        if (!changed) {
+            return gh_fail(r, HTTP_CONFLICT, "order_not_open",
+                           "The order is already paid or cancelled.");
+        }
+    }
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "status", json_object_new_string("FAILED"));
+    json_object_object_add(out, "orderId", order_id ? json_object_new_string(order_id) : NULL);
+    json_object_object_add(out, "code", json_object_new_string(code));
+    json_object_object_add(out, "message", message ? json_object_new_string(message) : NULL);
+    {
+        const char *q[] = { "result", "fail", "orderId", order_id, "code", code,
+                            "message", message, NULL };
+        return finish(r, out, q);
+    }
+}
+
+static int balance(request_rec *r, const gh_route_params_t *params)
+{
+    const char *args[] = { r->user };
+    apr_array_header_t *rows;
+    json_object *out;
+    int status;
+
+    (void)params;
+    if ((status = gh_db_query(r, "gh_pay_balance", 1, args, &rows)) != OK) {
+        return status;
+    }
+    if (rows->nelts == 0) {
+        return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "The user no longer exists.");
+    }
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "user_id", json_object_new_string(r->user));
+    json_object_object_add(out, "remaining_points",
+                           gh_money_int(APR_ARRAY_IDX(rows, 0, const char **)[0]));
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+/* Nothing was debited: the balance is short, or the user is gone. */
+static int balance_short(request_rec *r)
+{
+    const char *args[] = { r->user };
+    apr_array_header_t *rows;
+    int status = gh_db_query(r, "gh_pay_balance", 1, args, &rows);
+
+    if (status != OK) {
+        return status;
+    }
+    return rows->nelts == 0
+           ? gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "The user no longer exists.")
+           : gh_fail(r, HTTP_CONFLICT, "insufficient_points", "Not enough points.");
+}
+
+static int deduct(request_rec *r, const gh_route_params_t *params)
+{
+    static const gh_range_t any = { 1, APR_INT64_C(1000000000000) };
+    const char *reason, *key, *src;
+    apr_int64_t amount;
+    gh_pay_entry_t e;
+    json_object *in, *out;
+    int status;
+
+    (void)params;
+    if ((status = gh_http_read_object(r, &in)) != OK
+        || (status = gh_money_amount(r, in, "amount", any, &amount)) != OK
+        || (status = gh_http_field(r, in, "reason", REASON_MAX, 1, &reason)) != OK
+        || (status = gh_money_idempotency_key(r, &key)) != OK) {
+        return status;
+    }
+    src = key ? apr_pstrcat(r->pool, r->user, ":", key, NULL)
+              : apr_pstrcat(r->pool, r->user, ":", gh_money_reference(r->pool, 0), NULL);
+    if ((status = gh_pay_points_entry(r, "gh_pay_deduct", r->user, amount, reason, src,
+                                      r->user, &e)) != OK) {
+        return status;
+    }
+    if (!e.made) {
+        return balance_short(r);
+    }
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "deducted", json_object_new_int64(amount));
+    json_object_object_add(out, "remaining_points", gh_money_int(e.balance_after));
+    json_object_object_add(out, "ledger_id", json_object_new_string(e.id));
+    if (e.replay) {
+        apr_table_setn(r->headers_out, "Idempotency-Replayed", "true");
+    }
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+/* A refund: the points are debited first (PENDING), then Toss is asked
+ * with a key that makes a retry harmless; a refusal gives them back, and
+ * a timeout leaves them held until the admin check settles it. */
+static int cancel(request_rec *r, const gh_route_params_t *params)
+{
+    static const gh_range_t any = { 1, APR_INT64_C(1000000000000) };
+    const char *order_id, *reason, *amount_arg = NULL, **row, *cid;
+    apr_array_header_t *rows;
+    json_object *in, *body, *out;
+    gh_tp_answer_t a;
+    int status;
+
+    (void)params;
+    if ((status = gh_tp_configured(r)) != OK
+        || (status = gh_http_read_object(r, &in)) != OK
+        || (status = gh_http_field(r, in, "order_id", ORDER_MAX, 1, &order_id)) != OK
+        || (status = gh_http_field(r, in, "reason", REASON_MAX, 1, &reason)) != OK) {
+        return status;
+    }
+    if (json_object_object_get_ex(in, "amount", NULL)) {
+        apr_int64_t amount;
+        if ((status = gh_money_amount(r, in, "amount", any, &amount)) != OK) {
+            return status;
+        }
+        amount_arg = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, amount);
+    }
+    {
+        const char *args[] = { r->user, order_id, amount_arg, reason };
+        status = gh_db_query(r, "gh_pay_cancel_begin", 4, args, &rows);
+    }
+    if (status == HTTP_CONFLICT) {
+        return gh_fail(r, HTTP_CONFLICT, "cancel_in_progress",
+                       "A refund of this order is already in progress.");
+    }
+    if (status != OK) {
+        return status;
+    }
+    if (rows->nelts == 0) {
+        return gh_fail(r, HTTP_NOT_FOUND, "order_not_found", "No such order.");
+    }
+    row = APR_ARRAY_IDX(rows, 0, const char **);
+    if (strcmp(row[0], "DONE") != 0) {
+        return gh_fail(r, HTTP_CONFLICT, "order_not_cancellable", "Only a paid order can be cancelled.");
+    }
+    if (apr_atoi64(row[2]) > apr_atoi64(row[3]) || apr_atoi64(row[2]) <= 0) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", apr_pstrcat(r->pool,
+                       "amount must be at most what is left to refund: ", row[3], ".", NULL));
+    }
+    if ((cid = row[4]) == NULL) {
+        return gh_fail(r, HTTP_CONFLICT, "insufficient_points",
+                       "The points of this order have already been spent.");
+    }
+    body = gh_json_object(r->pool);
+    json_object_object_add(body, "cancelReason", json_object_new_string(reason));
+    json_object_object_add(body, "cancelAmount", json_object_new_int64(apr_atoi64(row[2])));
+    if ((status = gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", row[1], "/cancel", NULL),
+                             body, apr_pstrcat(r->pool, "gh-cancel-", cid, NULL), &a)) != OK) {
+        return status;               /* held: the admin check settles it */
+    }
+    if (gh_tp_transient(&a)) {
+        return gh_tp_fail_transient(r, &a);
+    }
+    if (a.code) {
+        const char *args[] = { a.code, cid };
+        if ((status = gh_db_query(r, "gh_pay_cancel_fail", 2, args, &rows)) != OK) {
+            return status;
+        }
+        return gh_fail(r, HTTP_BAD_REQUEST, "cancel_failed", a.message);
+    }
+    {
+        const char *args[] = { a.last_transaction_key, cid,
+                               apr_psprintf(r->pool, "%" APR_INT64_T_FMT, a.balance_amount) };
+        if ((status = gh_db_query(r, "gh_pay_cancel_done", 3, args, &rows)) != OK) {
+            return status;
+        }
+    }
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "orderId", json_object_new_string(order_id));
+    json_object_object_add(out, "status", json_object_new_string(a.balance_amount == 0
+                                                                 ? "CANCELLED" : "DONE"));
+    json_object_object_add(out, "cancelled_amount", json_object_new_int64(apr_atoi64(row[2])));
+    json_object_object_add(out, "remaining_points", gh_money_int(row[5]));
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+static int ignored(request_rec *r)
+{
+    json_object *out = gh_json_object(r->pool);
+    json_object_object_add(out, "status", json_object_new_string("ignored"));
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+/* PAYMENT_STATUS_CHANGED carries no signature: only its paymentKey is
+ * used, to fetch the payment from Toss. A non-200 answer makes Toss
+ * resend, so only a failure on our side or Toss's gets one. */
+static int webhook(request_rec *r, const gh_route_params_t *params)
+{
+    const char *event, *key;
+    json_object *in, *out;
+    gh_pay_order_t o;
+    gh_tp_answer_t a;
+    int status, changed;
+
+    (void)params;
+    if ((status = gh_tp_configured(r)) != OK || (status = gh_http_read_object(r, &in)) != OK) {
+        return status;
+    }
+    if ((event = gh_json_str(in, "eventType")) == NULL) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "eventType is missing.");
+    }
+    if (strcmp(event, "PAYMENT_STATUS_CHANGED") != 0) {
+        return ignored(r);
+    }
+    key = gh_json_str(gh_json_obj(in, "data"), "paymentKey");
+    if (key == NULL || !gh_pay_token(key, KEY_MAX)) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "data.paymentKey is missing or malformed.");
+    }
+    if ((status = gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", key, NULL), NULL, NULL,
+                             &a)) != OK) {
+        return status;
+    }
+    if (gh_tp_transient(&a)) {
+        return gh_tp_fail_transient(r, &a);
+    }
+    if (a.code) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "webhook for payment %s: Toss says %s",
+                      key, a.code);
+        return ignored(r);
+    }
+    if (!gh_pay_token(a.order_id, ORDER_MAX) || gh_pay_load(r, a.order_id, &o) != OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "webhook for payment %s: not our order",
+                      key);
+        return ignored(r);
+    }
+    if ((status = gh_pay_reconcile(r, &o, &a, 0, &changed)) != OK) {
+        return status == HTTP_CONFLICT ? ignored(r) : status;
+    }
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "status", json_object_new_string("ok"));
+    json_object_object_add(out, "order_status", json_object_new_string(o.status));
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+static const gh_route_t routes[] = {
+    { "POST", "/payment/prepare",    prepare, GH_ROUTE_USER },
+    { "GET",  "/success",            success, GH_ROUTE_PUBLIC },
+    { "GET",  "/fail",               fail,    GH_ROUTE_PUBLIC },
+    { "GET",  "/user/balance",       balance, GH_ROUTE_USER },
+    { "POST", "/user/deduct-points", deduct,  GH_ROUTE_USER },
+    { "POST", "/payment/cancel",     cancel,  GH_ROUTE_USER },
+    { "POST", "/webhook",            webhook, GH_ROUTE_PUBLIC },
+    { NULL, NULL, NULL, 0 }
+};
+
+const gh_area_t gh_area_payments = { "payments", routes, statements, NULL, NULL };

@@ -1,0 +1,315 @@
+/* Toss Payments admin and debug routes (seed 001), mounted with
+ * GameHoneyMount /api/payments under a <LocationMatch> that requires an
+ * admin (Require gamehoney-role admin) or Basic auth. They look, add
+ * points with a reason, and ask Toss to finish stuck orders. */
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_protocol.h"
+
+#include "gh_area.h"
+#include "gh_curl.h"
+#include "gh_http.h"
+#include "gh_json.h"
+#include "gh_money.h"
+#include "gh_payments.h"
+
+#define LEDGER_SHOWN 50
+
+static const gh_db_stmt_t statements[] = {
+    { "gh_padm_cancels",
+      "SELECT id, amount, status, reason FROM payment_cancels WHERE order_id = %s ORDER BY id" },
+    { "gh_padm_points",
+      "SELECT u.remaining_points, (SELECT coalesce(sum(delta), 0) FROM point_ledger"
+      " WHERE user_id = u.id) FROM users u WHERE u.id = %lld" },
+    { "gh_padm_ledger",
+      "SELECT id, delta, balance_after, reason, source_type, source_id, "
+      GH_SQL_ISO8601("created_at") " FROM point_ledger WHERE user_id = %lld"
+      " ORDER BY id DESC LIMIT 50" },
+    { "gh_padm_manual", GH_SQL_POINTS_ENTRY("manual", "+", "") },
+    { "gh_padm_failed",
+      "SELECT " GH_SQL_ORDER_COLUMNS " FROM payment_orders WHERE status = 'FAILED'"
+      " ORDER BY created_at DESC, id DESC LIMIT %lld" },
+    { "gh_padm_mismatches",
+      "SELECT user_id, remaining_points, ledger_sum FROM point_balance_mismatches"
+      " ORDER BY user_id LIMIT 100" },
+    { NULL, NULL }
+};
+
+/* A user id: decimal digits, as a JSON integer or string or a path part. */
+static int user_id_text(const char *s)
+{
+    apr_size_t n = 0;
+    while (s[n] >= '0' && s[n] <= '9') {
+        n++;
+    }
+    return n > 0 && n <= 18 && s[n] == '\0' && s[0] != '0';
+}
+
+/* The order with its refunds. */
+static int order_detail(request_rec *r, const gh_pay_order_t *o, json_object **out)
+{
+    const char *args[] = { o->order_id };
+    apr_array_header_t *rows;
+    json_object *list = json_object_new_array();
+    int status;
+
+    *out = gh_pay_order_json(r, o);
+    json_object_object_add(*out, "cancels", list);
+    if ((status = gh_db_query(r, "gh_padm_cancels", 1, args, &rows)) != OK) {
+        return status;
+    }
+    for (int i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+        json_object *c = json_object_new_object();
+        json_object_object_add(c, "id", json_object_new_string(row[0]));
+        json_object_object_add(c, "amount", gh_money_int(row[1]));
+        json_object_object_add(c, "status", json_object_new_string(row[2]));
+        json_object_object_add(c, "reason", json_object_new_string(row[3]));
+        json_object_array_add(list, c);
+    }
+    return OK;
+}
+
+static int payment_status(request_rec *r, const gh_route_params_t *params)
+{
+    gh_pay_order_t o;
+    json_object *out;
+    int status;
+
+    if ((status = gh_pay_load(r, gh_route_param(params, "order_id"), &o)) != OK
+        || (status = order_detail(r, &o, &out)) != OK) {
+        return status;
+    }
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+static int user_points(request_rec *r, const gh_route_params_t *params)
+{
+    const char *uid = gh_route_param(params, "user_id");
+    const char *args[] = { uid }, **row;
+    apr_array_header_t *rows, *ledger;
+    json_object *out, *list;
+    int status;
+
+    if (!user_id_text(uid)) {
+        return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "No such user.");
+    }
+    if ((status = gh_db_query(r, "gh_padm_points", 1, args, &rows)) != OK
+        || (status = gh_db_query(r, "gh_padm_ledger", 1, args, &ledger)) != OK) {
+        return status;
+    }
+    if (rows->nelts == 0) {
+        return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "No such user.");
+    }
+    row = APR_ARRAY_IDX(rows, 0, const char **);
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "user_id", json_object_new_string(uid));
+    json_object_object_add(out, "remaining_points", gh_money_int(row[0]));
+    json_object_object_add(out, "ledger_sum", gh_money_int(row[1]));
+    json_object_object_add(out, "consistent", json_object_new_boolean(strcmp(row[0], row[1]) == 0));
+    list = json_object_new_array();
+    for (int i = 0; i < ledger->nelts; i++) {
+        const char **e = APR_ARRAY_IDX(ledger, i, const char **);
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "id", json_object_new_string(e[0]));
+        json_object_object_add(j, "delta", gh_money_int(e[1]));
+        json_object_object_add(j, "balance_after", gh_money_int(e[2]));
+        json_object_object_add(j, "reason", json_object_new_string(e[3]));
+        json_object_object_add(j, "source_type", json_object_new_string(e[4]));
+        json_object_object_add(j, "source_id", json_object_new_string(e[5]));
+        json_object_object_add(j, "created_at", json_object_new_string(e[6]));
+        json_object_array_add(list, j);
+    }
+    json_object_object_add(out, "ledger", list);
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+static int manual_add(request_rec *r, const gh_route_params_t *params)
+{
+    static const gh_range_t any = { 1, APR_INT64_C(1000000000000) };
+    const char *uid = NULL, *reason, *key, *src;
+    json_object *in, *v, *out;
+    apr_int64_t amount;
+    gh_pay_entry_t e;
+    int status;
+
+    (void)params;
+    if ((status = gh_http_read_object(r, &in)) != OK) {
+        return status;
+    }
+    if (json_object_object_get_ex(in, "user_id", &v)) {
+        uid = json_object_is_type(v, json_type_int)
+              ? apr_psprintf(r->pool, "%" APR_INT64_T_FMT, json_object_get_int64(v))
+              : gh_json_str_of(v);
+    }
+    if (uid == NULL || !user_id_text(uid)) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "user_id must be a user's id.");
+    }
+    if ((status = gh_money_amount(r, in, "amount", any, &amount)) != OK
+        || (status = gh_http_field(r, in, "reason", 200, 1, &reason)) != OK
+        || (status = gh_money_idempotency_key(r, &key)) != OK) {
+        return status;
+    }
+    src = apr_pstrcat(r->pool, "admin:", key ? key : gh_money_reference(r->pool, 0), NULL);
+    if ((status = gh_pay_points_entry(r, "gh_padm_manual", uid, amount, reason, src, r->user,
+                                      &e)) != OK) {
+        return status;
+    }
+    if (!e.made) {
+        return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "No such user.");
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "admin %s added %" APR_INT64_T_FMT
+                  " points to user %s (ledger %s)", r->user, amount, uid, e.id);
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "user_id", json_object_new_string(uid));
+    json_object_object_add(out, "added", json_object_new_int64(amount));
+    json_object_object_add(out, "remaining_points", gh_money_int(e.balance_after));
+    json_object_object_add(out, "ledger_id", json_object_new_string(e.id));
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+/* Asks Toss about o's payment: *a->code is set when Toss has none. */
+static int ask_toss(request_rec *r, const gh_pay_order_t *o, gh_tp_answer_t *a)
+{
+    const char *path = o->payment_key
+                       ? apr_pstrcat(r->pool, "/v1/payments/", o->payment_key, NULL)
+                       : apr_pstrcat(r->pool, "/v1/payments/orders/", o->order_id, NULL);
+    int status = gh_tp_configured(r);
+
+    if (status != OK || (status = gh_tp_call(r, path, NULL, NULL, a)) != OK) {
+        return status;
+    }
+    if (gh_tp_transient(a)) {
+        return gh_tp_fail_transient(r, a);
+    }
+    if (a->code && strcmp(a->code, "NOT_FOUND_PAYMENT") != 0) {
+        return gh_upstream_bad(r, "Toss Payments", a->code);
+    }
+    return OK;
+}
+
+static int check_payment(request_rec *r, const gh_route_params_t *params)
+{
+    gh_pay_order_t o;
+    gh_tp_answer_t a;
+    json_object *out, *order;
+    int status, changed = 0;
+
+    if ((status = gh_pay_load(r, gh_route_param(params, "order_id"), &o)) != OK
+        || (status = ask_toss(r, &o, &a)) != OK
+        || (a.code == NULL && (status = gh_pay_reconcile(r, &o, &a, 1, &changed)) != OK)
+        || (status = order_detail(r, &o, &order)) != OK) {
+        return status;
+    }
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "order", json_object_get(order));   /* order is pool-owned */
+    json_object_object_add(out, "toss_status", a.code ? NULL : json_object_new_string(a.status));
+    json_object_object_add(out, "changed", json_object_new_boolean(changed));
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+static int recover(request_rec *r, const gh_route_params_t *params)
+{
+    gh_pay_order_t o;
+    gh_tp_answer_t a;
+    json_object *out;
+    int status, changed = 0;
+
+    if ((status = gh_pay_load(r, gh_route_param(params, "order_id"), &o)) != OK) {
+        return status;
+    }
+    if (strcmp(o.status, "READY") != 0 && strcmp(o.status, "FAILED") != 0) {
+        return gh_fail(r, HTTP_CONFLICT, "not_recoverable",
+                       apr_pstrcat(r->pool, "The order is ", o.status, ".", NULL));
+    }
+    if ((status = ask_toss(r, &o, &a)) != OK) {
+        return status;
+    }
+    if (a.code || strcmp(a.status, "DONE") != 0) {
+        return gh_fail(r, HTTP_CONFLICT, "not_recoverable", apr_pstrcat(r->pool,
+                       "Toss's payment is ", a.code ? "missing" : a.status, ".", NULL));
+    }
+    if ((status = gh_pay_reconcile(r, &o, &a, 0, &changed)) != OK) {
+        return status;
+    }
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "recovered", json_object_new_boolean(changed));
+    json_object_object_add(out, "order", json_object_get(gh_pay_order_json(r, &o)));
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+static int list_failed(request_rec *r, const gh_route_params_t *params)
+{
+    const char *limit = "50";
+    apr_table_t *qs;
+    apr_array_header_t *rows;
+    json_object *out, *list;
+    int status;
+
+    (void)params;
+    if ((status = gh_http_query(r, &qs)) != OK
+        || (status = gh_http_query_one(r, qs, "limit", &limit)) != OK) {
+        return status;
+    }
+    if (limit == NULL) {
+        limit = "50";
+    }
+    if (!user_id_text(limit) || apr_atoi64(limit) > 200) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "limit must be 1 to 200.");
+    }
+    {
+        const char *args[] = { limit };
+        if ((status = gh_db_query(r, "gh_padm_failed", 1, args, &rows)) != OK) {
+            return status;
+        }
+    }
+    list = json_object_new_array();
+    for (int i = 0; i < rows->nelts; i++) {
+        gh_pay_order_t o;
+        gh_pay_order_row(APR_ARRAY_IDX(rows, i, const char **), &o);
+        /* each order is pool-owned: the list takes a reference of its own */
+        json_object_array_add(list, json_object_get(gh_pay_order_json(r, &o)));
+    }
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "orders", list);
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+static int ledger_check(request_rec *r, const gh_route_params_t *params)
+{
+    apr_array_header_t *rows;
+    json_object *out, *list;
+    int status;
+
+    (void)params;
+    if ((status = gh_db_query(r, "gh_padm_mismatches", 0, NULL, &rows)) != OK) {
+        return status;
+    }
+    list = json_object_new_array();
+    for (int i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+        json_object *m = json_object_new_object();
+        json_object_object_add(m, "user_id", json_object_new_string(row[0]));
+        json_object_object_add(m, "remaining_points", gh_money_int(row[1]));
+        json_object_object_add(m, "ledger_sum", gh_money_int(row[2]));
+        json_object_array_add(list, m);
+    }
+    out = gh_json_object(r->pool);
+    json_object_object_add(out, "consistent", json_object_new_boolean(rows->nelts == 0));
+    json_object_object_add(out, "mismatches", list);
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+static const gh_route_t routes[] = {
+    { "GET",  "/debug/payment-status/{order_id}",         payment_status, GH_ROUTE_AUTH },
+    { "GET",  "/debug/user-points/{user_id}",             user_points,    GH_ROUTE_AUTH },
+    { "POST", "/admin/manual-add-points",                 manual_add,     GH_ROUTE_AUTH },
+    { "GET",  "/admin/check-payment/{order_id}",          check_payment,  GH_ROUTE_AUTH },
+    { "POST", "/admin/recover-failed-payment/{order_id}", recover,        GH_ROUTE_AUTH },
+    { "GET",  "/admin/list-failed-payments",              list_failed,    GH_ROUTE_AUTH },
+    { "GET",  "/admin/ledger-check",                      ledger_check,   GH_ROUTE_AUTH },
+    { NULL, NULL, NULL, 0 }
+};
+
+const gh_area_t gh_area_payments_admin = { "payments-admin", routes, statements, NULL, NULL };

@@ -1,0 +1,115 @@
+/* Toss Payments answers a Payment object with 200, and any error as
+ * {"code","message"} with a 4xx or 5xx status. */
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_protocol.h"
+
+#include "gh_config.h"
+#include "gh_curl.h"
+#include "gh_http.h"
+#include "gh_json.h"
+#include "gh_toss_payments.h"
+
+#define SERVICE "Toss Payments"
+
+static apr_int64_t int_member(json_object *obj, const char *name)
+{
+    json_object *v;
+    return json_object_object_get_ex(obj, name, &v) && json_object_is_type(v, json_type_int)
+           ? json_object_get_int64(v) : -1;
+}
+
+static void read_payment(json_object *doc, gh_tp_answer_t *out)
+{
+    json_object *cancels = NULL;
+    apr_size_t n;
+
+    out->payment_key = gh_json_str(doc, "paymentKey");
+    out->order_id = gh_json_str(doc, "orderId");
+    out->status = gh_json_str(doc, "status");
+    out->approved_at = gh_json_str(doc, "approvedAt");
+    out->total_amount = int_member(doc, "totalAmount");
+    out->balance_amount = int_member(doc, "balanceAmount");
+    if (json_object_object_get_ex(doc, "cancels", &cancels)
+        && json_object_is_type(cancels, json_type_array)
+        && (n = json_object_array_length(cancels)) > 0) {
+        out->last_transaction_key = gh_json_str(json_object_array_get_idx(cancels, n - 1),
+                                                "transactionKey");
+    }
+}
+
+int gh_tp_call(request_rec *r, const char *path, json_object *body, const char *idem_key,
+               gh_tp_answer_t *out)
+{
+    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const char *headers[4] = { NULL, NULL, NULL, NULL };
+    gh_curl_request_t req = { .method = body ? "POST" : "GET", .headers = headers };
+    gh_curl_response_t resp;
+    json_object *doc;
+    const char *why, *err;
+    gh_curl_result_e rc;
+    int h = 0;
+
+    memset(out, 0, sizeof(*out));
+    req.url = apr_pstrcat(r->pool, GH_CONF_STR(sc, toss_payments_url,
+                                               GH_DEFAULT_TOSS_PAYMENTS_URL), path, NULL);
+    headers[h++] = apr_pstrcat(r->pool, "Authorization: ", sc->toss_payments_auth, NULL);
+    if (body) {
+        req.body = gh_json_serialize(body, &req.body_len);
+        headers[h++] = "Content-Type: application/json";
+        headers[h++] = apr_pstrcat(r->pool, "Idempotency-Key: ", idem_key, NULL);
+    }
+    if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, &why)) != GH_CURL_OK) {
+        return gh_curl_fail(r, rc, SERVICE, apr_pstrcat(r->pool, path, ": ", why, NULL));
+    }
+    out->http_status = resp.status;
+    if (gh_json_parse(r->pool, resp.body, resp.len, &doc, &err) != 0
+        || !json_object_is_type(doc, json_type_object)) {
+        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
+                                                        path, resp.status));
+    }
+    if (resp.status == HTTP_OK) {
+        read_payment(doc, out);
+        if (out->payment_key == NULL || out->order_id == NULL || out->status == NULL
+            || out->total_amount < 0 || out->balance_amount < 0) {
+            return gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, path,
+                                                           ": not a Payment", NULL));
+        }
+        return OK;
+    }
+    out->code = gh_json_str(doc, "code");
+    out->message = gh_json_str(doc, "message");
+    if (out->code == NULL) {
+        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld without a code",
+                                                        path, resp.status));
+    }
+    if (out->message == NULL) {
+        out->message = out->code;
+    }
+    return OK;
+}
+
+int gh_tp_transient(const gh_tp_answer_t *a)
+{
+    return a->code != NULL && (a->http_status >= 500 || a->http_status == 429
+                               || strcmp(a->code, "PROVIDER_ERROR") == 0);
+}
+
+int gh_tp_fail_transient(request_rec *r, const gh_tp_answer_t *a)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SERVICE " failed for now: HTTP %ld %s",
+                  a->http_status, a->code);
+    return gh_fail(r, HTTP_BAD_GATEWAY, "upstream_error",
+                   SERVICE " failed for now; retry later.");
+}
+
+int gh_tp_configured(request_rec *r)
+{
+    if (gh_server_conf(r->server)->toss_payments_auth == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "GameHoneyTossPaymentsSecretKey is not set");
+        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "payments_unavailable",
+                       "Payments are not configured on this server.");
+    }
+    return OK;
+}
