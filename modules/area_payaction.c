@@ -104,52 +104,6 @@ static int fail(request_rec *r, int status, const char *msg)
     return gh_fail(r, status, "fail", msg);
 }
 
-/* The gateway's name for a user: letters, digits, '_', '.', '-'. */
-static int username_ok(const char *s)
-{
-    apr_size_t n = strlen(s);
-    if (n < 3 || n > 32) {
-        return 0;
-    }
-    for (; *s; s++) {
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
-              || *s == '_' || *s == '.' || *s == '-')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* A depositor name as banks print it: Hangul syllables, ASCII letters
- * and digits, single spaces inside. Input is valid UTF-8 already. */
-static int billing_name_ok(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    if (*p == ' ') {
-        return 0;
-    }
-    while (*p) {
-        if (p[0] == 0xEA || (p[0] >= 0xEB && p[0] <= 0xEC)
-            || (p[0] == 0xED && p[1] <= 0x9E)) {
-            /* U+AC00..U+D7A3 are EA B0 80 .. ED 9E A3 */
-            unsigned cp = (p[0] & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
-            if (cp < 0xAC00 || cp > 0xD7A3) {
-                return 0;
-            }
-            p += 3;
-        }
-        else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')
-                 || (*p == ' ' && p[1] != ' ' && p[1] != '\0')) {
-            p++;
-        }
-        else {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* Calls Payaction; OK when it answered {"status":"success"}, with *answer
  * its document. Otherwise *why says what went wrong and *transport whether
  * the answer is unknown (so the order may exist there). */
@@ -255,14 +209,14 @@ static int deposit_request(request_rec *r, const gh_route_params_t *params)
         || (status = gh_http_read_object(r, &in)) != OK
         || (status = gh_http_field(r, in, "username", 32, 1, &name)) != OK
         || (status = gh_http_field(r, in, "billing_name", 20, 1, &billing)) != OK
-        || (status = gh_money_amount(r, in, "amount", gh_conf_range(sc->deposit_amount,
+        || (status = gh_pay_amount(r, in, "amount", gh_conf_range(sc->deposit_amount,
                      GH_DEFAULT_DEPOSIT_MIN, GH_DEFAULT_DEPOSIT_MAX), &amount)) != OK) {
         return status;
     }
-    if (!username_ok(name)) {
+    if (!gh_money_username_ok(name)) {
         return fail(r, HTTP_BAD_REQUEST, "username may hold 3 to 32 letters, digits, '_', '.' and '-'.");
     }
-    if (!billing_name_ok(billing)) {
+    if (!gh_money_billing_name_ok(billing)) {
         return fail(r, HTTP_BAD_REQUEST, "billing_name may hold Hangul, letters, digits and single spaces.");
     }
     if ((number = gh_money_reference(r->pool, 1)) == NULL) {
@@ -313,33 +267,24 @@ static int deposit_request(request_rec *r, const gh_route_params_t *params)
     return gh_http_send_json(r, HTTP_OK, out);
 }
 
-/* "1,000,000" or 1000000; -1 when present but neither. */
+/* The webhook's amount ("1,000,000" or a number) as text, NULL when
+ * absent, "-1" (never an order's amount) when unreadable. */
 static const char *webhook_amount(request_rec *r, json_object *in)
 {
     json_object *v;
     const char *s;
-    char *digits, *d;
+    apr_int64_t won;
 
     if (!json_object_object_get_ex(in, "amount", &v) || json_object_is_type(v, json_type_null)) {
         return NULL;
     }
     if (json_object_is_type(v, json_type_int)) {
-        return apr_psprintf(r->pool, "%" APR_INT64_T_FMT, json_object_get_int64(v));
+        won = json_object_get_int64(v);
     }
-    if ((s = gh_json_str_of(v)) == NULL || *s == '\0' || strlen(s) > 24) {
+    else if ((s = gh_json_str_of(v)) == NULL || gh_money_parse_won(s, &won) != 0) {
         return "-1";
     }
-    d = digits = apr_palloc(r->pool, strlen(s) + 1);
-    for (; *s; s++) {
-        if (*s >= '0' && *s <= '9') {
-            *d++ = *s;
-        }
-        else if (*s != ',') {
-            return "-1";
-        }
-    }
-    *d = '\0';
-    return digits[0] ? digits : "-1";
+    return apr_psprintf(r->pool, "%" APR_INT64_T_FMT, won);
 }
 
 static int header_matches(request_rec *r, const char *name, const char *want)
@@ -469,7 +414,7 @@ static int history(request_rec *r, const gh_route_params_t *params)
     json_object *out, *list;
     int status;
 
-    if (!username_ok(name)) {
+    if (!gh_money_username_ok(name)) {
         rows = apr_array_make(r->pool, 0, sizeof(const char **));
     }
     else if ((status = gh_db_query(r, "gh_pa_history", 1, args, &rows)) != OK) {

@@ -51,7 +51,7 @@ static int prepare(request_rec *r, const gh_route_params_t *params)
     (void)params;
     if ((status = gh_tp_configured(r)) != OK
         || (status = gh_http_read_object(r, &in)) != OK
-        || (status = gh_money_amount(r, in, "amount", gh_conf_range(sc->payment_amount,
+        || (status = gh_pay_amount(r, in, "amount", gh_conf_range(sc->payment_amount,
                      GH_DEFAULT_PAYMENT_MIN, GH_DEFAULT_PAYMENT_MAX), &amount)) != OK
         || (status = gh_http_field(r, in, "order_name", 100, 1, &name)) != OK) {
         return status;
@@ -199,7 +199,7 @@ static int success(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     amount = apr_strtoi64(amount_text, &end, 10);
-    if (!gh_pay_token(key, KEY_MAX) || !gh_pay_token(order_id, ORDER_MAX)
+    if (!gh_money_token(key, KEY_MAX) || !gh_money_token(order_id, ORDER_MAX)
         || *end || amount <= 0 || !(*amount_text >= '0' && *amount_text <= '9')) {
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
                        "paymentKey, orderId or amount is malformed.");
@@ -336,9 +336,9 @@ static int deduct(request_rec *r, const gh_route_params_t *params)
 
     (void)params;
     if ((status = gh_http_read_object(r, &in)) != OK
-        || (status = gh_money_amount(r, in, "amount", any, &amount)) != OK
+        || (status = gh_pay_amount(r, in, "amount", any, &amount)) != OK
         || (status = gh_http_field(r, in, "reason", REASON_MAX, 1, &reason)) != OK
-        || (status = gh_money_idempotency_key(r, &key)) != OK) {
+        || (status = gh_pay_idempotency_key(r, &key)) != OK) {
         return status;
     }
     src = key ? apr_pstrcat(r->pool, r->user, ":", key, NULL)
@@ -381,7 +381,7 @@ static int cancel(request_rec *r, const gh_route_params_t *params)
     }
     if (json_object_object_get_ex(in, "amount", NULL)) {
         apr_int64_t amount;
-        if ((status = gh_money_amount(r, in, "amount", any, &amount)) != OK) {
+        if ((status = gh_pay_amount(r, in, "amount", any, &amount)) != OK) {
             return status;
         }
         amount_arg = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, amount);
@@ -474,7 +474,7 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
         return ignored(r);
     }
     key = gh_json_str(gh_json_obj(in, "data"), "paymentKey");
-    if (key == NULL || !gh_pay_token(key, KEY_MAX)) {
+    if (key == NULL || !gh_money_token(key, KEY_MAX)) {
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "data.paymentKey is missing or malformed.");
     }
     if ((status = gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", key, NULL), NULL, NULL,
@@ -489,7 +489,7 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
                       key, a.code);
         return ignored(r);
     }
-    if (!gh_pay_token(a.order_id, ORDER_MAX) || gh_pay_load(r, a.order_id, &o) != OK) {
+    if (!gh_money_token(a.order_id, ORDER_MAX) || gh_pay_load(r, a.order_id, &o) != OK) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "webhook for payment %s: not our order",
                       key);
         return ignored(r);

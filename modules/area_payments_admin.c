@@ -146,9 +146,9 @@ static int manual_add(request_rec *r, const gh_route_params_t *params)
     if (uid == NULL || !user_id_text(uid)) {
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "user_id must be a user's id.");
     }
-    if ((status = gh_money_amount(r, in, "amount", any, &amount)) != OK
+    if ((status = gh_pay_amount(r, in, "amount", any, &amount)) != OK
         || (status = gh_http_field(r, in, "reason", 200, 1, &reason)) != OK
-        || (status = gh_money_idempotency_key(r, &key)) != OK) {
+        || (status = gh_pay_idempotency_key(r, &key)) != OK) {
         return status;
     }
     src = apr_pstrcat(r->pool, "admin:", key ? key : gh_money_reference(r->pool, 0), NULL);

@@ -1,54 +1,13 @@
-/* Shared input rules of the money areas. */
+/* Pure rules of the money areas. */
 #include <string.h>
 
-#include "apr_strings.h"
-#include "http_protocol.h"
+#include <apr_strings.h>
 
 #include "gh_crypto.h"
-#include "gh_http.h"
 #include "gh_money.h"
 
-#define IDEMPOTENCY_KEY_MAX 300
-#define REFERENCE_BYTES     20
-
-int gh_money_amount(request_rec *r, json_object *obj, const char *name, gh_range_t range,
-                    apr_int64_t *out)
-{
-    json_object *v;
-
-    /* json-c also types "1e3" as a double and true as a boolean: only an
-     * integer token is an amount */
-    if (!json_object_object_get_ex(obj, name, &v) || !json_object_is_type(v, json_type_int)
-        || (*out = json_object_get_int64(v)) < range.min || *out > range.max) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
-                       apr_psprintf(r->pool, "%s must be a whole number from %" APR_INT64_T_FMT
-                                    " to %" APR_INT64_T_FMT ".", name, range.min, range.max));
-    }
-    return OK;
-}
-
-int gh_money_idempotency_key(request_rec *r, const char **key)
-{
-    const char *k = apr_table_get(r->headers_in, "Idempotency-Key");
-    apr_size_t n;
-
-    *key = k;
-    if (k == NULL) {
-        return OK;
-    }
-    n = strlen(k);
-    for (apr_size_t i = 0; i < n; i++) {
-        if (k[i] < 0x21 || k[i] > 0x7e) {
-            n = 0;
-            break;
-        }
-    }
-    if (n == 0 || n > IDEMPOTENCY_KEY_MAX) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
-                       "Idempotency-Key must be 1 to 300 printable ASCII characters.");
-    }
-    return OK;
-}
+#define REFERENCE_BYTES 20
+#define WON_DIGITS_MAX  15     /* a trillion won and change: far past any bound */
 
 const char *gh_money_reference(apr_pool_t *p, int base32)
 {
@@ -62,15 +21,107 @@ const char *gh_money_reference(apr_pool_t *p, int base32)
     if (!base32) {
         return gh_hex(p, raw, sizeof(raw));
     }
-    /* 160 bits in 32 characters of 5 bits each */
+    /* 160 bits as 32 characters of 5 bits, read from a 16-bit window */
     out = apr_palloc(p, REFERENCE_BYTES * 8 / 5 + 1);
     for (int i = 0, bit = 0; i < REFERENCE_BYTES * 8 / 5; i++, bit += 5) {
-        int byte = bit / 8, shift = bit % 8;
-        unsigned v = ((unsigned)raw[byte] << 8 | (byte + 1 < REFERENCE_BYTES ? raw[byte + 1] : 0u));
-        out[i] = alphabet[(v >> (11 - shift)) & 31];
+        int byte = bit / 8;
+        unsigned v = (unsigned)raw[byte] << 8 | (byte + 1 < REFERENCE_BYTES ? raw[byte + 1] : 0u);
+        out[i] = alphabet[(v >> (11 - bit % 8)) & 31];
     }
     out[REFERENCE_BYTES * 8 / 5] = '\0';
     return out;
+}
+
+static int alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+int gh_money_token(const char *s, apr_size_t max)
+{
+    apr_size_t n = 0;
+
+    for (; s[n]; n++) {
+        if (n >= max || !(alnum(s[n]) || s[n] == '_' || s[n] == '-')) {
+            return 0;
+        }
+    }
+    return n > 0;
+}
+
+int gh_money_username_ok(const char *s)
+{
+    apr_size_t n = 0;
+
+    for (; s[n]; n++) {
+        if (n >= 32 || !(alnum(s[n]) || s[n] == '_' || s[n] == '.' || s[n] == '-')) {
+            return 0;
+        }
+    }
+    return n >= 3;
+}
+
+int gh_money_billing_name_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    if (*p == '\0' || *p == ' ') {
+        return 0;
+    }
+    while (*p) {
+        if (*p >= 0xEA && *p <= 0xED) {
+            /* Hangul syllables U+AC00..U+D7A3 are three bytes, EA B0 80
+             * to ED 9E A3; each continuation byte is checked before the
+             * next is read */
+            unsigned cp;
+            if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) {
+                return 0;
+            }
+            cp = (p[0] & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+            if (cp < 0xAC00 || cp > 0xD7A3) {
+                return 0;
+            }
+            p += 3;
+        }
+        else if (alnum((char)*p) || (*p == ' ' && p[1] != ' ' && p[1] != '\0')) {
+            p++;
+        }
+        else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int gh_money_parse_won(const char *s, apr_int64_t *out)
+{
+    apr_size_t n = strlen(s), digits = 0, group = 0;
+    int commas = strchr(s, ',') != NULL;
+    apr_int64_t v = 0;
+
+    if (n == 0 || s[0] == ',' || s[n - 1] == ',') {
+        return -1;
+    }
+    for (apr_size_t i = 0; i < n; i++) {
+        if (s[i] == ',') {
+            /* the first group has 1 to 3 digits, every later one 3 */
+            if ((digits == group && group > 3) || (digits != group && group != 3)) {
+                return -1;
+            }
+            group = 0;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9' || ++digits > WON_DIGITS_MAX) {
+            return -1;
+        }
+        group++;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (commas && group != 3) {
+        return -1;
+    }
+    *out = v;
+    return 0;
 }
 
 json_object *gh_money_int(const char *text)

@@ -1,27 +1,34 @@
-/* Input rules shared by the money areas: amounts, idempotency keys, order
- * numbers, and the points ledger's source references. */
+/* Pure rules of the money areas (APR, json-c and OpenSSL only, so they
+ * are unit-tested and fuzzed directly): references, names, and amounts as
+ * outside services write them. */
 #ifndef GH_MONEY_H
 #define GH_MONEY_H
 
-#include "httpd.h"
+#include <apr_pools.h>
 #include <json-c/json.h>
 
-#include "gh_config.h"
-
-/* obj's member name as a whole number of won within range: a JSON integer,
- * never a string, float or boolean. OK, or 400 naming the bounds. */
-int gh_money_amount(request_rec *r, json_object *obj, const char *name, gh_range_t range,
-                    apr_int64_t *out);
-
-/* The Idempotency-Key request header: *key NULL when absent; otherwise 1
- * to 300 printable ASCII characters (Toss's own limit), else 400. */
-int gh_money_idempotency_key(request_rec *r, const char **key);
-
-/* A fresh unguessable reference: 20 random bytes in the given alphabet
- * (base32 upper-case, or hex), NULL if the random source fails. */
+/* A fresh unguessable reference of 20 random bytes: 32 characters of
+ * upper-case base32, or 40 of hex; NULL if the random source fails. */
 const char *gh_money_reference(apr_pool_t *p, int base32);
 
-/* A JSON number for an int64 column rendered as text by PostgreSQL. */
+/* Whether s is 1 to max characters of [A-Za-z0-9_-], Toss's rule for
+ * order ids and payment keys (so they go into URLs unescaped). */
+int gh_money_token(const char *s, apr_size_t max);
+
+/* A username: 3 to 32 of [A-Za-z0-9_.-]. */
+int gh_money_username_ok(const char *s);
+
+/* A depositor's name as banks print it: Hangul syllables, ASCII letters
+ * and digits, single spaces inside; any bytes may be given. Length is
+ * checked by the caller. */
+int gh_money_billing_name_ok(const char *s);
+
+/* Won as Payaction writes them: "1000000" or "1,000,000" (groups of
+ * three). 0 with *out set, or -1. */
+int gh_money_parse_won(const char *s, apr_int64_t *out);
+
+/* A JSON number for an int64 column rendered as text by PostgreSQL
+ * (NULL for SQL NULL). */
 json_object *gh_money_int(const char *text);
 
 #endif

@@ -12,6 +12,8 @@
 #include "gh_money.h"
 #include "gh_payments.h"
 
+#define IDEMPOTENCY_KEY_MAX 300
+
 /* Gives back the points of the refunds in a CTE named c (id, order_id,
  * amount) that Toss did not make. */
 #define SQL_REVERSE_REFUNDS \
@@ -102,18 +104,38 @@ const gh_db_stmt_t gh_payments_statements[] = {
     { NULL, NULL }
 };
 
-int gh_pay_token(const char *s, apr_size_t max)
+int gh_pay_amount(request_rec *r, json_object *obj, const char *name, gh_range_t range,
+                  apr_int64_t *out)
 {
-    apr_size_t n = 0;
+    json_object *v;
 
-    for (; s[n]; n++) {
-        char ch = s[n];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-              || ch == '_' || ch == '-') || n >= max) {
-            return 0;
-        }
+    /* json-c also types "1e3" as a double and true as a boolean: only an
+     * integer token is an amount */
+    if (!json_object_object_get_ex(obj, name, &v) || !json_object_is_type(v, json_type_int)
+        || (*out = json_object_get_int64(v)) < range.min || *out > range.max) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       apr_psprintf(r->pool, "%s must be a whole number from %" APR_INT64_T_FMT
+                                    " to %" APR_INT64_T_FMT ".", name, range.min, range.max));
     }
-    return n > 0;
+    return OK;
+}
+
+int gh_pay_idempotency_key(request_rec *r, const char **key)
+{
+    const char *k = apr_table_get(r->headers_in, "Idempotency-Key");
+    apr_size_t n;
+
+    *key = k;
+    if (k == NULL) {
+        return OK;
+    }
+    for (n = 0; k[n] > 0x20 && k[n] < 0x7f; n++) {
+    }
+    if (n == 0 || k[n] != '\0' || n > IDEMPOTENCY_KEY_MAX) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       "Idempotency-Key must be 1 to 300 printable ASCII characters.");
+    }
+    return OK;
 }
 
 void gh_pay_order_row(const char **row, gh_pay_order_t *o)

@@ -7,6 +7,7 @@
 #include "httpd.h"
 #include <json-c/json.h>
 
+#include "gh_config.h"
 #include "gh_db.h"
 #include "gh_toss_payments.h"
 
@@ -94,8 +95,13 @@ int gh_pay_mark(request_rec *r, const char *order_id, const char *status, const 
 int gh_pay_reconcile(request_rec *r, gh_pay_order_t *o, const gh_tp_answer_t *a,
                      int may_fail_refunds, int *changed);
 
-/* Whether s is 1 to max characters of [A-Za-z0-9_-], Toss's rule for
- * order ids and payment keys (so they go into URLs unescaped). */
-int gh_pay_token(const char *s, apr_size_t max);
+/* obj's member name as a whole number of won within range: a JSON integer,
+ * never a string, float or boolean. OK, or 400 naming the bounds. */
+int gh_pay_amount(request_rec *r, json_object *obj, const char *name, gh_range_t range,
+                  apr_int64_t *out);
+
+/* The Idempotency-Key request header: *key NULL when absent; otherwise 1
+ * to 300 printable ASCII characters (Toss's own limit), else 400. */
+int gh_pay_idempotency_key(request_rec *r, const char **key);
 
 #endif
