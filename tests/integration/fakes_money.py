@@ -1,0 +1,355 @@
+"""Local fakes of the payment services mod_gamehoney talks to.
+
+Wire formats follow /work/shared/specs/external-apis.md:
+  section 2 (Toss Payments) -> TossPaymentsFake  (HTTP)
+  section 3 (Payaction)     -> PayactionFake     (HTTP)
+
+Both build on fakes._Fake, so .url, .requests, .requests_to(), .errors,
+.fail_next(), .reset() and .stop() work as for the identity fakes (see
+fakes.py). reset() forgets requests and scripted answers, not payments/orders.
+The contract is tests/integration/MONEY_API.md, section "Fakes".
+
+Each fake holds its lock for the whole of a request's work, so concurrent
+requests see a consistent state and an Idempotency-Key's work is done once.
+"""
+import base64
+import copy
+import datetime
+import json
+import secrets
+import string
+import time
+import uuid
+from urllib.parse import unquote
+
+import fakes
+
+KST = datetime.timezone(datetime.timedelta(hours=9))
+_ALNUM = string.ascii_letters + string.digits
+
+
+def kst_iso(ts=None):
+    """ISO 8601 with +09:00, seconds precision, as Toss sends times."""
+    return datetime.datetime.fromtimestamp(time.time() if ts is None else ts, KST) \
+        .isoformat(timespec="seconds")
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _json_object(rec):
+    """The request body as a dict, or None (wrong Content-Type, bad JSON, not an object)."""
+    ctype = (rec.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        return None
+    try:
+        body = json.loads(rec.body)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+# --------------------------------------------------------------------------
+# Toss Payments (spec section 2)
+# --------------------------------------------------------------------------
+
+
+class TossPaymentsFake(fakes._Fake):
+    """Toss Payments core API: confirm, cancel, and the two payment lookups.
+
+    Idempotency-Key (POSTs): the first answer of real processing, errors
+    included, is kept per (secret key, method, path, key) and replayed.
+    Scripted answers (script()) and fail_next() faults are not kept, as a
+    retry after a transient provider error must reach the real work.
+    """
+
+    service = "toss_payments"
+    STATUSES = ("READY", "IN_PROGRESS", "WAITING_FOR_DEPOSIT", "DONE", "CANCELED",
+                "PARTIAL_CANCELED", "ABORTED", "EXPIRED")
+    MAX_IDEMPOTENCY_KEY = 300
+
+    def __init__(self, secret_key=None, client_key=None):
+        super().__init__()
+        self.secret_key = secret_key or "test_sk_" + secrets.token_hex(12)
+        self.client_key = client_key or "test_ck_" + secrets.token_hex(12)
+        self.payments = {}            # paymentKey -> Payment dict (wire form)
+        self.idempotent_replays = 0
+        self._idem = {}               # (secret, method, path, key) -> (status, body bytes)
+        self._scripted = []           # [path suffix, status, code, message, remaining]
+        self._start()
+
+    @property
+    def auth_header(self):
+        return "Basic " + base64.b64encode((self.secret_key + ":").encode()).decode()
+
+    # -- scripting ---------------------------------------------------------
+    def authorize(self, order_id, amount, order_name="게임 포인트 충전") -> str:
+        """A payment the buyer has just authenticated in the payment window
+        (IN_PROGRESS, waiting for confirm). Returns its paymentKey."""
+        now = time.time()
+        key = ("tgen_" + time.strftime("%Y%m%d%H%M%S", time.localtime(now))
+               + "".join(secrets.choice(_ALNUM) for _ in range(8)))
+        pay = {"mId": "tgamehoney", "version": "2022-11-16", "paymentKey": key,
+               "type": "NORMAL", "orderId": order_id, "orderName": order_name,
+               "status": "IN_PROGRESS", "method": "카드", "currency": "KRW",
+               "totalAmount": amount, "balanceAmount": amount,
+               "requestedAt": kst_iso(now), "approvedAt": None,
+               "lastTransactionKey": None,
+               "receipt": {"url": f"{self.url}/receipt/{key}"},
+               "cancels": None, "failure": None, "secret": "ps_" + secrets.token_hex(10)}
+        with self._lock:
+            self.payments[key] = pay
+        return key
+
+    def script(self, path_suffix, status, code, message, count=1):
+        """Next `count` requests whose path matches (fail_next rules) get the
+        Toss error {"code","message"} with that HTTP status."""
+        with self._lock:
+            self._scripted.append([path_suffix, status, code, message, int(count)])
+
+    def payment_by_order(self, order_id):
+        """The Payment for an orderId (a confirmed one first, else the latest), or None."""
+        with self._lock:
+            pays = [p for p in self.payments.values() if p["orderId"] == order_id]
+            done = [p for p in pays if p["approvedAt"]]
+            pick = (done or pays or [None])[-1]
+            return copy.deepcopy(pick)
+
+    def set_status(self, payment_key, status):
+        """Forces a status (e.g. ABORTED, EXPIRED, DONE) as if Toss changed it."""
+        if status not in self.STATUSES:
+            raise ValueError(f"status must be one of {self.STATUSES}")
+        with self._lock:
+            pay = self.payments[payment_key]
+            pay["status"] = status
+            if status == "DONE" and not pay["approvedAt"]:
+                pay["approvedAt"] = kst_iso()
+                pay["lastTransactionKey"] = uuid.uuid4().hex.upper()
+            return copy.deepcopy(pay)
+
+    def cancel_externally(self, payment_key, amount=None, reason="고객 요청"):
+        """A cancel made outside the module (Toss dashboard). Returns the Payment;
+        ValueError with Toss's code when Toss would refuse it."""
+        with self._lock:
+            status, body = self._cancel_payment(self.payments[payment_key], amount, reason)
+        if status != 200:
+            raise ValueError(body["code"])
+        return body
+
+    def webhook_body(self, payment_key):
+        """The PAYMENT_STATUS_CHANGED body Toss would POST for this payment."""
+        with self._lock:
+            data = copy.deepcopy(self.payments[payment_key])
+        return {"eventType": "PAYMENT_STATUS_CHANGED", "createdAt": kst_iso(), "data": data}
+
+    def _reset_extra(self):
+        self._scripted.clear()
+        self.idempotent_replays = 0
+
+    # -- HTTP ------------------------------------------------------------
+    @staticmethod
+    def _err(status, code, message):
+        return status, {"code": code, "message": message}, {}
+
+    def _error500(self):
+        return {"code": "FAILED_INTERNAL_SYSTEM_PROCESSING",
+                "message": "내부 시스템 처리 작업이 실패했습니다. 잠시 후 다시 시도해주세요."}
+
+    def _dispatch(self, rec):
+        if (rec.headers.get("Authorization") or "") != self.auth_header:
+            return self._err(401, "UNAUTHORIZED_KEY", "인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다.")
+        idem = rec.headers.get("Idempotency-Key") if rec.method == "POST" else None
+        if idem is not None and len(idem) > self.MAX_IDEMPOTENCY_KEY:
+            return self._err(400, "INVALID_REQUEST", "멱등키는 300자 이하여야 합니다.")
+        slot = (self.secret_key, rec.method, rec.path, idem)
+        with self._lock:
+            if idem and slot in self._idem:
+                self.idempotent_replays += 1
+                status, body = self._idem[slot]
+                return status, body, {}
+            for s in self._scripted:
+                if s[4] > 0 and self._path_matches(s[0], rec.path):
+                    s[4] -= 1
+                    self._scripted = [x for x in self._scripted if x[4] > 0]
+                    return self._err(s[1], s[2], s[3])
+            status, body, _ = self._route(rec)
+            # Serialized under the lock: the live Payment may change right after.
+            body = fakes._json_compact(body)
+            if idem:
+                self._idem[slot] = (status, body)
+            return status, body, {}
+
+    def _route(self, rec):
+        parts = [unquote(p) for p in rec.path.split("/")]
+        if len(parts) >= 4 and parts[:3] == ["", "v1", "payments"]:
+            if rec.method == "POST" and parts[3:] == ["confirm"]:
+                return self._confirm(rec)
+            if rec.method == "POST" and len(parts) == 5 and parts[4] == "cancel":
+                return self._cancel(rec, parts[3])
+            if rec.method == "GET" and len(parts) == 4:
+                return self._found(self.payments.get(parts[3]))
+            if rec.method == "GET" and len(parts) == 5 and parts[3] == "orders":
+                return self._found(self.payment_by_order(parts[4]))
+        return self._err(404, "NOT_FOUND", "요청한 API를 찾을 수 없습니다.")
+
+    def _found(self, pay):
+        if pay is None:
+            return self._err(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.")
+        return 200, copy.deepcopy(pay), {}
+
+    def _confirm(self, rec):
+        body = _json_object(rec)
+        if body is None or not isinstance(body.get("paymentKey"), str) \
+                or not isinstance(body.get("orderId"), str) or not _is_int(body.get("amount")):
+            return self._err(400, "INVALID_REQUEST", "잘못된 요청입니다.")
+        pay = self.payments.get(body["paymentKey"])
+        if pay is None:
+            return self._found(None)
+        if body["orderId"] != pay["orderId"] or body["amount"] != pay["totalAmount"]:
+            return self._err(400, "INVALID_REQUEST", "결제 금액 또는 주문번호가 일치하지 않습니다.")
+        if pay["status"] in ("READY", "ABORTED", "EXPIRED"):
+            return self._err(404, "NOT_FOUND_PAYMENT_SESSION",
+                             "결제 시간이 만료되어 결제 진행 데이터가 존재하지 않습니다.")
+        if pay["status"] != "IN_PROGRESS":
+            return self._err(400, "ALREADY_PROCESSED_PAYMENT", "이미 처리된 결제 입니다.")
+        pay.update(status="DONE", approvedAt=kst_iso(),
+                   lastTransactionKey=uuid.uuid4().hex.upper())
+        return 200, copy.deepcopy(pay), {}
+
+    def _cancel(self, rec, payment_key):
+        pay = self.payments.get(payment_key)
+        if pay is None:
+            return self._found(None)
+        body = _json_object(rec)
+        if body is None or not isinstance(body.get("cancelReason"), str) \
+                or not body["cancelReason"].strip():
+            return self._err(400, "INVALID_REQUEST", "취소 사유를 입력해주세요.")
+        amount = body.get("cancelAmount")
+        if amount is not None and (not _is_int(amount) or amount <= 0):
+            return self._err(400, "INVALID_REQUEST", "잘못된 취소 금액입니다.")
+        return self._cancel_payment(pay, amount, body["cancelReason"]) + ({},)
+
+    def _cancel_payment(self, pay, amount, reason):
+        """(status, body) of a cancel; mutates pay on success. Caller holds the lock."""
+        if pay["status"] == "CANCELED":
+            return 400, {"code": "ALREADY_CANCELED_PAYMENT", "message": "이미 취소된 결제 입니다."}
+        if pay["status"] not in ("DONE", "PARTIAL_CANCELED"):
+            return 400, {"code": "NOT_CANCELABLE_PAYMENT", "message": "취소 할 수 없는 결제 입니다."}
+        amount = pay["balanceAmount"] if amount is None else amount
+        if amount > pay["balanceAmount"]:
+            return 400, {"code": "NOT_CANCELABLE_AMOUNT", "message": "취소 할 수 없는 금액 입니다."}
+        tkey = uuid.uuid4().hex.upper()
+        pay["balanceAmount"] -= amount
+        pay["cancels"] = (pay["cancels"] or []) + [{
+            "transactionKey": tkey, "cancelReason": reason, "taxExemptionAmount": 0,
+            "canceledAt": kst_iso(), "cancelAmount": amount,
+            "refundableAmount": pay["balanceAmount"], "cancelStatus": "DONE"}]
+        pay["status"] = "CANCELED" if pay["balanceAmount"] == 0 else "PARTIAL_CANCELED"
+        pay["lastTransactionKey"] = tkey
+        return 200, copy.deepcopy(pay)
+
+
+# --------------------------------------------------------------------------
+# Payaction (spec section 3)
+# --------------------------------------------------------------------------
+
+
+class PayactionFake(fakes._Fake):
+    """Payaction order registration and exclusion, plus helpers to build the
+    match webhook it sends us."""
+
+    service = "payaction"
+    ORDER_FIELDS = ("order_number", "order_amount", "order_date", "billing_name",
+                    "orderer_name", "orderer_phone_number", "orderer_email",
+                    "trade_usage", "identity_number")
+
+    def __init__(self, api_key=None, mall_id=None, webhook_key=None):
+        super().__init__()
+        self.api_key = api_key or "pa-api-" + secrets.token_hex(12)
+        self.mall_id = mall_id or str(1000000 + secrets.randbelow(9000000))
+        self.webhook_key = webhook_key or "pa-wh-" + secrets.token_hex(12)
+        self.orders = {}              # order_number -> the /order body + "excluded"
+        self._scripted = []           # [path suffix, status, body, remaining]
+        self._start()
+
+    # -- scripting ---------------------------------------------------------
+    def script(self, path_suffix, status, body, count=1):
+        """Next `count` requests whose path matches (fail_next rules) get this
+        status and body (dict, or str/bytes sent as is)."""
+        with self._lock:
+            self._scripted.append([path_suffix, status, body, int(count)])
+
+    def webhook_headers(self, trace_id=None, key=None, mall_id=None) -> dict:
+        """The headers of a match webhook; a fresh x-trace-id when None."""
+        if trace_id is None:
+            trace_id = f"{int(time.time() * 1000)}x{secrets.randbelow(10**18):018d}"
+        return {"x-webhook-key": self.webhook_key if key is None else key,
+                "x-mall-id": self.mall_id if mall_id is None else mall_id,
+                "x-trace-id": trace_id}
+
+    @staticmethod
+    def match_body(order_number, amount=None) -> dict:
+        """A 매칭완료 webhook body; an int amount is sent as "1,000,000"."""
+        body = {"order_number": order_number, "order_status": "매칭완료",
+                "processing_date": kst_iso()}
+        if amount is not None:
+            body["amount"] = f"{amount:,}" if _is_int(amount) else amount
+        return body
+
+    def _reset_extra(self):
+        self._scripted.clear()
+
+    # -- HTTP ------------------------------------------------------------
+    @staticmethod
+    def _err(status, message):
+        return status, {"status": "error", "response": {"message": message}}, {}
+
+    def _error500(self):
+        return {"status": "error", "response": {"message": "Internal Server Error"}}
+
+    def _dispatch(self, rec):
+        if rec.headers.get("x-api-key") != self.api_key \
+                or rec.headers.get("x-mall-id") != self.mall_id:
+            return self._err(401, "인증에 실패했습니다. (x-api-key, x-mall-id)")
+        with self._lock:
+            for s in self._scripted:
+                if s[3] > 0 and self._path_matches(s[0], rec.path):
+                    s[3] -= 1
+                    self._scripted = [x for x in self._scripted if x[3] > 0]
+                    return s[1], s[2], {}
+            if rec.method == "POST" and rec.path == "/order":
+                return self._order(rec)
+            if rec.method == "POST" and rec.path == "/order-exclude":
+                return self._exclude(rec)
+        return self._err(404, "Not Found")
+
+    def _order(self, rec):
+        body = _json_object(rec)
+        if body is None:
+            return self._err(400, "요청 본문이 JSON 객체가 아닙니다.")
+        missing = [f for f in self.ORDER_FIELDS if f not in body]
+        if missing:
+            return self._err(400, "필수 항목이 없습니다: " + ", ".join(missing))
+        if not isinstance(body["order_number"], str) or not body["order_number"] \
+                or not _is_int(body["order_amount"]) or body["order_amount"] <= 0 \
+                or not isinstance(body["billing_name"], str) or not body["billing_name"] \
+                or not all(isinstance(body[f], str) for f in self.ORDER_FIELDS[2:]):
+            return self._err(400, "잘못된 항목 값입니다.")
+        try:
+            if datetime.datetime.fromisoformat(body["order_date"]).tzinfo is None:
+                raise ValueError
+        except ValueError:
+            return self._err(400, "order_date는 시간대가 있는 ISO 8601이어야 합니다.")
+        if body["order_number"] in self.orders:
+            return self._err(400, "이미 등록된 주문번호입니다.")
+        self.orders[body["order_number"]] = dict(body, excluded=False)
+        return 200, {"status": "success", "response": {}}, {}
+
+    def _exclude(self, rec):
+        body = _json_object(rec)
+        number = body.get("order_number") if body else None
+        if not isinstance(number, str) or number not in self.orders:
+            return self._err(400, "존재하지 않는 주문번호입니다.")
+        self.orders[number]["excluded"] = True
+        return 200, {"status": "success", "response": {}}, {}
