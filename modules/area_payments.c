@@ -138,7 +138,8 @@ static int redirect_query(request_rec *r, apr_table_t **qs, const char *name,
     if (status != OK || (status = gh_http_query_one(r, *qs, name, value)) != OK) {
         return status;
     }
-    if ((*value == NULL && required) || (*value && (**value == '\0' || strlen(*value) > max))) {
+    if ((*value == NULL && required)
+        || (*value && (**value == '\0' || gh_utf8_length(*value) > max))) {
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
                        apr_psprintf(r->pool, "%s must be given, at most %" APR_SIZE_T_FMT
                                     " characters.", name, max));
@@ -401,6 +402,10 @@ static int cancel(request_rec *r, const gh_route_params_t *params)
         return gh_fail(r, HTTP_NOT_FOUND, "order_not_found", "No such order.");
     }
     row = APR_ARRAY_IDX(rows, 0, const char **);
+    if (row[6][0] == 't') {
+        return gh_fail(r, HTTP_CONFLICT, "cancel_in_progress",
+                       "A refund of this order is already in progress.");
+    }
     if (strcmp(row[0], "DONE") != 0) {
         return gh_fail(r, HTTP_CONFLICT, "order_not_cancellable", "Only a paid order can be cancelled.");
     }
@@ -489,10 +494,15 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
                       key, a.code);
         return ignored(r);
     }
-    if (!gh_money_token(a.order_id, ORDER_MAX) || gh_pay_load(r, a.order_id, &o) != OK) {
+    status = gh_money_token(a.order_id, ORDER_MAX) ? gh_pay_load(r, a.order_id, &o)
+                                                    : HTTP_NOT_FOUND;
+    if (status == HTTP_NOT_FOUND) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "webhook for payment %s: not our order",
                       key);
         return ignored(r);
+    }
+    if (status != OK) {             /* ours failed: a 5xx makes Toss resend */
+        return status;
     }
     if ((status = gh_pay_reconcile(r, &o, &a, 0, &changed)) != OK) {
         return status == HTTP_CONFLICT ? ignored(r) : status;

@@ -86,7 +86,9 @@ const gh_db_stmt_t gh_payments_statements[] = {
       " source_id) SELECT p.uid, -amt.a, u.remaining_points, 'Refund of order ' || p.oid,"
       " 'toss_cancel', p.cid::text FROM p, amt, u)"
       " SELECT o.status, o.payment_key, amt.a, amt.n, (SELECT id FROM c),"
-      " (SELECT remaining_points FROM u) FROM o LEFT JOIN amt ON true" },
+      " (SELECT remaining_points FROM u), EXISTS (SELECT 1 FROM payment_cancels pc"
+      " WHERE pc.order_id = o.order_id AND pc.status = 'PENDING')"
+      " FROM o LEFT JOIN amt ON true" },
     { "gh_pay_cancel_done",
       "WITH c AS (UPDATE payment_cancels SET status = 'DONE', transaction_key = %s,"
       " updated_at = now() WHERE id = CAST(%s AS bigint) AND status = 'PENDING'"

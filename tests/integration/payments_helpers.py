@@ -1,0 +1,210 @@
+"""Shared helpers of the Toss Payments and points-ledger tests
+(tests/integration/MONEY_API.md).
+
+Every test makes its own users and orders, and takes its amounts from one
+counter, so that nothing it asserts (ledger rows, fake requests filtered by
+order id) can belong to another test: the server, the database and the fakes
+are shared by the whole session.
+"""
+import hashlib
+import itertools
+import random
+import re
+import time
+
+import pytest
+import requests
+
+from accounts_helpers import assert_error, bearer, forge_session
+from conftest import Httpd
+
+BASE = "/api/payments"
+ORDER_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+CONSISTENT = "SELECT count(*) FROM point_balance_mismatches"
+
+# Lines the module must log when Toss does not answer as it should.
+TOSS_FAILED_LOG = r"\[gamehoney:error\].*Toss ?Payments.*(call failed|answered unexpectedly)"
+DB_ERRORS = r"\[dbd:error\]|\[gamehoney:error\].*database"
+AUTHZ_FAILURE_LOG = r"AH01631: user \d+: authorization failure"
+
+# Amounts inside the default GameHoneyPaymentAmount (100..1000000), one per
+# use, so a test's ledger rows are recognisable by amount as well.
+_amounts = itertools.count(random.randrange(1000, 200000) * 2)
+
+
+def new_amount():
+    return next(_amounts)
+
+
+def module_timeout():
+    """The module's upstream timeout in seconds, as the test conf sets it."""
+    found = [int(v) for v in re.findall(r"GameHoneyHTTPTimeout\s+(\d+)", Httpd.providers)]
+    return (max(found) if found else 10000) / 1000.0
+
+
+# ------------------------------------------------------------------ users
+
+def payer(user):
+    """A fresh user and the bearer headers of one of our access tokens for it."""
+    _, uid = user(subs=0, tokens=0)
+    return uid, bearer(forge_session(sub=str(uid)))
+
+
+def admin_of(user):
+    """A fresh admin (role in the database and in the token)."""
+    _, uid = user(subs=0, tokens=0, role="admin")
+    return uid, bearer(forge_session(sub=str(uid), role="admin"))
+
+
+def balance(pg, uid):
+    return pg.scalar("SELECT remaining_points FROM users WHERE id = %s", (uid,))
+
+
+def ledger(pg, uid):
+    """The user's ledger rows, oldest first, as dicts."""
+    rows = pg.query("SELECT id, delta, balance_after, reason, source_type, source_id, actor "
+                    "FROM point_ledger WHERE user_id = %s ORDER BY id", (uid,))
+    keys = ("id", "delta", "balance_after", "reason", "source_type", "source_id", "actor")
+    return [dict(zip(keys, row)) for row in rows]
+
+
+def credits_for(pg, order_id):
+    """Ledger rows that credit a Toss order."""
+    return pg.query("SELECT user_id, delta FROM point_ledger "
+                    "WHERE source_type = 'toss_payment' AND source_id = %s", (order_id,))
+
+
+def grant(pg, uid, points):
+    """Gives a user points the way the ledger demands: one ledger row and the
+    balance, in one statement."""
+    pg.query("WITH u AS (UPDATE users SET remaining_points = remaining_points + %s "
+             "           WHERE id = %s RETURNING remaining_points) "
+             "INSERT INTO point_ledger (user_id, delta, balance_after, reason, source_type, "
+             "                          source_id, actor) "
+             "SELECT %s, %s, remaining_points, 'test grant', 'manual', "
+             "       'test-' || gen_random_uuid(), 'test' FROM u",
+             (points, uid, uid, points))
+    return balance(pg, uid)
+
+
+def assert_consistent(pg):
+    assert pg.scalar(CONSISTENT) == 0, pg.query("SELECT * FROM point_balance_mismatches")
+
+
+# ------------------------------------------------------------------ orders
+
+ORDER_COLS = ("user_id", "provider", "amount", "order_name", "status", "payment_key",
+              "failure_code", "failure_message", "approved_at")
+
+
+def order(pg, order_id):
+    rows = pg.query(f"SELECT {', '.join(ORDER_COLS)} FROM payment_orders WHERE order_id = %s",
+                    (order_id,))
+    return dict(zip(ORDER_COLS, rows[0])) if rows else None
+
+
+def cancels(pg, order_id):
+    rows = pg.query("SELECT id, amount, reason, status, transaction_key FROM payment_cancels "
+                    "WHERE order_id = %s ORDER BY id", (order_id,))
+    return [dict(zip(("id", "amount", "reason", "status", "transaction_key"), r)) for r in rows]
+
+
+def prepare(srv, auth, amount, name="게임 포인트 충전", **kw):
+    return srv.post(BASE + "/payment/prepare", headers=auth,
+                    json={"amount": amount, "order_name": name}, **kw)
+
+
+def prepared(srv, auth, amount, name="게임 포인트 충전"):
+    r = prepare(srv, auth, amount, name)
+    assert r.status_code == 200, r.text
+    return r.json()["orderId"]
+
+
+def success(srv, order_id, payment_key, amount, **kw):
+    params = {"paymentType": "NORMAL", "orderId": order_id, "paymentKey": payment_key,
+              "amount": str(amount)}
+    return srv.get(BASE + "/success", params=params, **kw)
+
+
+def success_body(order_id, payment_key, amount):
+    return {"status": "DONE", "orderId": order_id, "paymentKey": payment_key, "amount": amount}
+
+
+def pay(srv, tp, auth, amount, name="게임 포인트 충전"):
+    """prepare, the buyer authenticates, the success redirect: a DONE order."""
+    oid = prepared(srv, auth, amount, name)
+    pk = tp.authorize(oid, amount, name)
+    r = success(srv, oid, pk, amount)
+    assert r.status_code == 200, r.text
+    assert r.json() == success_body(oid, pk, amount)
+    return oid, pk
+
+
+def webhook(srv, body, **kw):
+    return srv.post(BASE + "/webhook", json=body, **kw)
+
+
+# ------------------------------------------------------------------ the fake
+
+def confirm_key(order_id, payment_key):
+    return "gh-confirm-%s-%s" % (order_id,
+                                 hashlib.sha256(payment_key.encode()).hexdigest()[:32])
+
+
+def confirms(tp, order_id):
+    """The module's confirm calls for one order (direct test calls excluded)."""
+    return [r for r in tp.requests_to("/v1/payments/confirm", "POST")
+            if "X-Test-Direct" not in r.headers and r.json().get("orderId") == order_id]
+
+
+def cancel_calls(tp, payment_key):
+    return tp.requests_to(f"/v1/payments/{payment_key}/cancel", "POST")
+
+
+def lookups(tp, payment_key=None, order_id=None):
+    """GETs of one payment, by key or by order id."""
+    path = f"/v1/payments/{payment_key}" if payment_key else f"/v1/payments/orders/{order_id}"
+    return tp.requests_to(path, "GET")
+
+
+def assert_confirm_call(rec, tp, order_id, payment_key, amount):
+    assert rec.method == "POST"
+    assert rec.headers["Authorization"] == tp.auth_header
+    assert rec.headers["Idempotency-Key"] == confirm_key(order_id, payment_key)
+    assert rec.headers["Content-Type"].split(";")[0] == "application/json"
+    assert rec.json() == {"paymentKey": payment_key, "orderId": order_id, "amount": amount}
+
+
+def toss_confirm_directly(tp, payment_key, order_id, amount):
+    """Confirms at the fake as if an earlier confirm of ours had gone through
+    and its answer had been lost: Toss has the payment DONE, we do not."""
+    r = requests.post(tp.url + "/v1/payments/confirm", timeout=10,
+                      headers={"Authorization": tp.auth_header, "X-Test-Direct": "1"},
+                      json={"paymentKey": payment_key, "orderId": order_id, "amount": amount})
+    assert r.status_code == 200 and r.json()["status"] == "DONE", r.text
+    return r.json()
+
+
+def wait_for(pred, timeout=20, what="condition"):
+    deadline = time.time() + timeout
+    while not pred():
+        assert time.time() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def assert_upstream(r, status):
+    """A Toss failure passed on as 502/503/504 in our error shape."""
+    code = {502: "upstream_error", 503: "upstream_unavailable", 504: "upstream_timeout"}[status]
+    return assert_error(r, status, code)
+
+
+@pytest.fixture
+def tp(toss_payments):
+    """The Toss Payments fake; scripted answers and faults do not outlive the test."""
+    toss_payments.reset()
+    saved = toss_payments.timeout_seconds
+    yield toss_payments
+    toss_payments.timeout_seconds = saved
+    errors = list(toss_payments.errors)
+    toss_payments.reset()
+    assert errors == [], errors
