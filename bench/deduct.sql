@@ -1,12 +1,12 @@
 -- pgbench: the statement POST /api/payments/user/deduct-points runs
--- (gh_pay_deduct in modules/area_payments.c): 1 point from one of the 32
--- bench wallets (ids :uid .. :uid + 31), under a source reference of its
--- own. bench/module-sql fills in the statement from the source.
+-- (gh_pay_deduct_batch in modules/area_payments.c) for a request that
+-- arrives alone: 1 point from one of the 32 bench wallets (ids :uid ..
+-- :uid + 31), under a source reference of its own. bench/module-sql
+-- fills in the statement from the source.
 \set n :n + 1
 \set w :uid + random(0, 31)
--- @statement modules/area_payments.c gh_pay_deduct
--- @arg :w
--- @arg 1
--- @arg 'bench'
--- @arg CAST(:w AS text) || '/p' || CAST(:client_id AS text) || '-' || CAST(:n AS text)
--- @arg :w
+-- @statement modules/area_payments.c gh_pay_deduct_batch
+-- @arg '{' || :w || '}'
+-- @arg '{1}'
+-- @arg '{bench}'
+-- @arg '{' || :w || '/p' || :client_id || '-' || :n || '}'

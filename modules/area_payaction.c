@@ -33,10 +33,11 @@ static const gh_db_stmt_t statements[] = {
       " me AS (SELECT users.id, users.username, users.email, users.phone FROM users, p"
       " WHERE users.id = p.uid AND users.is_active),"
       " claim AS (UPDATE users SET username = p.name, updated_at = now() FROM p, me"
-      " WHERE users.id = me.id AND me.username IS NULL RETURNING users.id),"
+      " WHERE users.id = me.id AND users.username IS NULL RETURNING users.id),"
       " o AS (INSERT INTO payment_orders (user_id, order_id, provider, amount, order_name,"
       " billing_name) SELECT me.id, p.num, 'payaction', p.amt, 'Bank deposit', p.billing"
-      " FROM me, p WHERE coalesce(me.username, p.name) = p.name RETURNING created_at)"
+      " FROM me, p WHERE me.username = p.name OR EXISTS (SELECT 1 FROM claim)"
+      " RETURNING created_at)"
       " SELECT me.username, me.email, me.phone, to_char(o.created_at AT TIME ZONE 'Asia/Seoul',"
       " 'YYYY-MM-DD\"T\"HH24\":\"MI\":\"SS\"+09:00\"') FROM me LEFT JOIN o ON true" },
     { "gh_pa_order_fail",
@@ -381,7 +382,7 @@ static int cancel_order(request_rec *r, const gh_route_params_t *params)
     body = gh_json_object(r->pool);
     json_object_object_add(body, "order_number", json_object_new_string(number));
     if (call(r, "/order-exclude", body, &answer, &why, &transport) != OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SERVICE " did not exclude order %s: %s",
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SERVICE " did not exclude order %s: %.200s",
                       number, why ? why : "no answer");
         out = gh_json_object(r->pool);
         json_object_object_add(out, "status", json_object_new_string("fail"));

@@ -11,6 +11,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_batch.h"
 #include "gh_crypto.h"
 #include "gh_curl.h"
 #include "gh_http.h"
@@ -20,6 +21,8 @@
 #include "gh_text.h"
 
 #define KEY_MAX     200     /* Toss's payment keys are ~50 characters */
+#define BATCH_MAX_ITEMS   64
+#define BATCH_MAX_LEADERS 1     /* batches in flight per child */
 #define ORDER_MAX   64      /* Toss's limit on orderId */
 #define REASON_MAX  200
 
@@ -34,8 +37,11 @@ static const gh_db_stmt_t statements[] = {
       " WHERE order_id = %s AND status IN ('READY', 'FAILED')" },
     { "gh_pay_balance",
       "SELECT remaining_points FROM users WHERE id = %lld" },
-    { "gh_pay_deduct",
-      GH_SQL_POINTS_ENTRY("deduct", "-", "AND users.remaining_points >= p.amt") },
+    /* concurrent deductions share one transaction (gh_batch) */
+    { "gh_pay_deduct_batch",
+      "SELECT o_ord, o_outcome, o_ledger_id, o_user_id, o_delta, o_balance_after, o_reason"
+      " FROM points_deduct_batch(CAST(%s AS bigint[]), CAST(%s AS bigint[]),"
+      " CAST(%s AS text[]), CAST(%s AS text[]))" },
     { NULL, NULL }
 };
 
@@ -326,12 +332,88 @@ static int balance_short(request_rec *r)
            : gh_fail(r, HTTP_CONFLICT, "insufficient_points", "Not enough points.");
 }
 
+typedef struct {
+    const char *user_id, *amount, *reason, *src;
+} deduct_job_t;
+
+static gh_batch_t *deductions;          /* per child */
+
+static void run_deductions(request_rec *r, gh_batch_item_t **items, int n);
+
+static void child_init(apr_pool_t *pchild, server_rec *s)
+{
+    (void)s;
+    deductions = gh_batch_create(pchild, BATCH_MAX_ITEMS, BATCH_MAX_LEADERS, run_deductions);
+}
+
+/* One statement for every queued deduction; each item gets its own entry
+ * (in its own pool: a follower reads it after the leader's pool is gone). */
+static void run_deductions(request_rec *r, gh_batch_item_t **items, int n)
+{
+    const char **cols[4], *args[4], *code, *message;
+    apr_array_header_t *rows;
+    int status;
+
+    for (int c = 0; c < 4; c++) {
+        cols[c] = apr_palloc(r->pool, sizeof(const char *) * n);
+    }
+    for (int i = 0; i < n; i++) {
+        const deduct_job_t *job = items[i]->input;
+        cols[0][i] = job->user_id;
+        cols[1][i] = job->amount;
+        cols[2][i] = job->reason;
+        cols[3][i] = job->src;
+    }
+    for (int c = 0; c < 4; c++) {
+        args[c] = gh_pg_array(r->pool, cols[c], n);
+    }
+    if ((status = gh_db_query(r, "gh_pay_deduct_batch", 4, args, &rows)) == OK) {
+        for (int i = 0; i < rows->nelts; i++) {
+            const char **row = APR_ARRAY_IDX(rows, i, const char **);
+            apr_int64_t ord = apr_atoi64(row[0]);
+            gh_pay_entry_t *e;
+            if (ord < 1 || ord > n) {
+                continue;
+            }
+            e = apr_pcalloc(items[ord - 1]->pool, sizeof(*e));
+            e->made = strcmp(row[1], "short") != 0;
+            e->replay = strcmp(row[1], "replay") == 0;
+            if (e->made) {
+                e->id = apr_pstrdup(items[ord - 1]->pool, row[2]);
+                e->user_id = apr_pstrdup(items[ord - 1]->pool, row[3]);
+                e->delta = apr_atoi64(row[4]);
+                e->balance_after = apr_pstrdup(items[ord - 1]->pool, row[5]);
+                e->reason = apr_pstrdup(items[ord - 1]->pool, row[6]);
+            }
+            items[ord - 1]->result = e;
+        }
+        for (int i = 0; i < n; i++) {
+            if (items[i]->result == NULL) {
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "points_deduct_batch gave no "
+                              "outcome for item %d", i + 1);
+                status = gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                                 "An internal error occurred.");
+            }
+        }
+    }
+    if (status != OK) {
+        gh_http_failure(r, &code, &message);
+        for (int i = 0; i < n; i++) {
+            items[i]->status = status;
+            items[i]->code = code ? code : "internal_error";
+            items[i]->message = message ? message : "An internal error occurred.";
+        }
+    }
+}
+
 static int deduct(request_rec *r, const gh_route_params_t *params)
 {
     static const gh_range_t any = { 1, APR_INT64_C(1000000000000) };
-    const char *reason, *key, *src;
+    const char *reason, *key;
     apr_int64_t amount;
-    gh_pay_entry_t e;
+    deduct_job_t job;
+    gh_batch_item_t item = { 0 };
+    const gh_pay_entry_t *e;
     json_object *in, *out;
     int status;
 
@@ -342,20 +424,30 @@ static int deduct(request_rec *r, const gh_route_params_t *params)
         || (status = gh_pay_idempotency_key(r, &key)) != OK) {
         return status;
     }
-    src = key ? apr_pstrcat(r->pool, r->user, ":", key, NULL)
-              : apr_pstrcat(r->pool, r->user, ":", gh_money_reference(r->pool, 0), NULL);
-    if ((status = gh_pay_points_entry(r, "gh_pay_deduct", r->user, amount, reason, src,
-                                      r->user, &e)) != OK) {
+    job.user_id = r->user;
+    job.amount = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, amount);
+    job.reason = reason;
+    /* a key is the user's own: scoped by user id */
+    job.src = apr_pstrcat(r->pool, r->user, ":", key ? key : gh_money_reference(r->pool, 0),
+                          NULL);
+    item.group = r->server;
+    item.input = &job;
+    item.pool = r->pool;
+    if ((status = gh_batch_submit(deductions, r, &item)) != OK) {
         return status;
     }
-    if (!e.made) {
+    e = item.result;
+    if (!e->made) {
         return balance_short(r);
+    }
+    if ((status = gh_pay_entry_check(r, e, r->user, amount, reason)) != OK) {
+        return status;
     }
     out = gh_json_object(r->pool);
     json_object_object_add(out, "deducted", json_object_new_int64(amount));
-    json_object_object_add(out, "remaining_points", gh_money_int(e.balance_after));
-    json_object_object_add(out, "ledger_id", json_object_new_string(e.id));
-    if (e.replay) {
+    json_object_object_add(out, "remaining_points", gh_money_int(e->balance_after));
+    json_object_object_add(out, "ledger_id", json_object_new_string(e->id));
+    if (e->replay) {
         apr_table_setn(r->headers_out, "Idempotency-Replayed", "true");
     }
     return gh_http_send_json(r, HTTP_OK, out);
@@ -489,10 +581,14 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
     if (gh_tp_transient(&a)) {
         return gh_tp_fail_transient(r, &a);
     }
-    if (a.code) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "webhook for payment %s: Toss says %s",
-                      key, a.code);
+    if (a.code && strcmp(a.code, "NOT_FOUND_PAYMENT") == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "webhook for payment %s: Toss has no such "
+                      "payment", key);
         return ignored(r);
+    }
+    if (a.code) {                   /* e.g. our key refused: let Toss resend later */
+        return gh_upstream_bad(r, "Toss Payments", apr_pstrcat(r->pool, "payment lookup: ",
+                                                               a.code, NULL));
     }
     status = gh_money_token(a.order_id, ORDER_MAX) ? gh_pay_load(r, a.order_id, &o)
                                                     : HTTP_NOT_FOUND;
@@ -524,4 +620,4 @@ static const gh_route_t routes[] = {
     { NULL, NULL, NULL, 0 }
 };
 
-const gh_area_t gh_area_payments = { "payments", routes, statements, NULL, NULL };
+const gh_area_t gh_area_payments = { "payments", routes, statements, NULL, child_init };

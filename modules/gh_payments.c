@@ -305,6 +305,17 @@ int gh_pay_reconcile(request_rec *r, gh_pay_order_t *o, const gh_tp_answer_t *a,
     return status == OK ? gh_pay_load(r, o->order_id, o) : status;
 }
 
+int gh_pay_entry_check(request_rec *r, const gh_pay_entry_t *e, const char *user_id,
+                       apr_int64_t amount, const char *reason)
+{
+    if (e->replay && ((e->delta < 0 ? -e->delta : e->delta) != amount
+                      || strcmp(e->reason, reason) != 0 || strcmp(e->user_id, user_id) != 0)) {
+        return gh_fail(r, HTTP_UNPROCESSABLE_ENTITY, "idempotency_key_reused",
+                       "This Idempotency-Key was used for a different request.");
+    }
+    return OK;
+}
+
 int gh_pay_points_entry(request_rec *r, const char *label, const char *user_id,
                         apr_int64_t amount, const char *reason, const char *src,
                         const char *actor, gh_pay_entry_t *e)
@@ -330,10 +341,5 @@ int gh_pay_points_entry(request_rec *r, const char *label, const char *user_id,
     e->delta = apr_atoi64(row[3]);
     e->balance_after = row[4];
     e->reason = row[5];
-    if (e->replay && ((e->delta < 0 ? -e->delta : e->delta) != amount
-                      || strcmp(e->reason, reason) != 0 || strcmp(e->user_id, user_id) != 0)) {
-        return gh_fail(r, HTTP_UNPROCESSABLE_ENTITY, "idempotency_key_reused",
-                       "This Idempotency-Key was used for a different request.");
-    }
-    return OK;
+    return gh_pay_entry_check(r, e, user_id, amount, reason);
 }

@@ -48,6 +48,11 @@ typedef struct {
     apr_int64_t delta;
 } gh_pay_entry_t;
 
+/* A replayed entry must be the same request again: else 422
+ * idempotency_key_reused. */
+int gh_pay_entry_check(request_rec *r, const gh_pay_entry_t *e, const char *user_id,
+                       apr_int64_t amount, const char *reason);
+
 /* Runs a GH_SQL_POINTS_ENTRY statement. A repeat of src with another
  * amount or reason is 422 idempotency_key_reused; a concurrent first use
  * of src is retried once, to return the entry that won. */

@@ -92,3 +92,63 @@ CREATE TABLE payaction_webhooks (
     received_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX payaction_webhooks_order ON payaction_webhooks (order_number);
+
+-- Deductions of many requests in one transaction, so that concurrent
+-- requests share one commit. Each is exactly-once by its source reference
+-- and never takes a balance below zero; users are locked in id order, so
+-- two batches cannot deadlock. A source already used returns its entry.
+CREATE FUNCTION points_deduct_batch(uids bigint[], amounts bigint[], reasons text[],
+                                    sources text[])
+RETURNS TABLE (o_ord int, o_outcome text, o_ledger_id bigint, o_user_id bigint,
+               o_delta bigint, o_balance_after bigint, o_reason text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    i int;
+    lid bigint;
+BEGIN
+    FOR i IN SELECT k FROM generate_subscripts(uids, 1) k ORDER BY uids[k], k LOOP
+        o_ord := i;
+        SELECT pl.id, pl.user_id, pl.delta, pl.balance_after, pl.reason
+          INTO o_ledger_id, o_user_id, o_delta, o_balance_after, o_reason
+          FROM point_ledger pl WHERE pl.source_type = 'deduct' AND pl.source_id = sources[i];
+        IF FOUND THEN
+            o_outcome := 'replay';
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        UPDATE users u SET remaining_points = u.remaining_points - amounts[i]
+         WHERE u.id = uids[i] AND u.remaining_points >= amounts[i]
+        RETURNING u.remaining_points INTO o_balance_after;
+        IF NOT FOUND THEN
+            o_outcome := 'short';
+            o_ledger_id := NULL;
+            o_user_id := uids[i];
+            o_delta := NULL;
+            o_reason := NULL;
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        INSERT INTO point_ledger (user_id, delta, balance_after, reason, source_type,
+                                  source_id, actor)
+        VALUES (uids[i], -amounts[i], o_balance_after, reasons[i], 'deduct', sources[i],
+                uids[i]::text)
+        ON CONFLICT (source_type, source_id) DO NOTHING
+        RETURNING id INTO lid;
+        IF lid IS NULL THEN
+            -- the same source committed meanwhile elsewhere: undo, return that one
+            UPDATE users u SET remaining_points = u.remaining_points + amounts[i]
+             WHERE u.id = uids[i];
+            SELECT pl.id, pl.user_id, pl.delta, pl.balance_after, pl.reason
+              INTO o_ledger_id, o_user_id, o_delta, o_balance_after, o_reason
+              FROM point_ledger pl WHERE pl.source_type = 'deduct' AND pl.source_id = sources[i];
+            o_outcome := 'replay';
+        ELSE
+            o_outcome := 'new';
+            o_ledger_id := lid;
+            o_user_id := uids[i];
+            o_delta := -amounts[i];
+            o_reason := reasons[i];
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END $$;
