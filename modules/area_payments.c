@@ -424,12 +424,15 @@ static int deduct(request_rec *r, const gh_route_params_t *params)
         || (status = gh_pay_idempotency_key(r, &key)) != OK) {
         return status;
     }
+    /* a key is the user's own: scoped by user id; without one, a fresh
+     * reference makes the request a deduction of its own */
+    if (key == NULL && (key = gh_money_reference(r->pool, 0)) == NULL) {
+        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "No randomness.");
+    }
     job.user_id = r->user;
     job.amount = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, amount);
     job.reason = reason;
-    /* a key is the user's own: scoped by user id */
-    job.src = apr_pstrcat(r->pool, r->user, ":", key ? key : gh_money_reference(r->pool, 0),
-                          NULL);
+    job.src = apr_pstrcat(r->pool, r->user, ":", key, NULL);
     item.group = r->server;
     item.input = &job;
     item.pool = r->pool;

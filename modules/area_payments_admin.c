@@ -151,7 +151,10 @@ static int manual_add(request_rec *r, const gh_route_params_t *params)
         || (status = gh_pay_idempotency_key(r, &key)) != OK) {
         return status;
     }
-    src = apr_pstrcat(r->pool, "admin:", key ? key : gh_money_reference(r->pool, 0), NULL);
+    if (key == NULL && (key = gh_money_reference(r->pool, 0)) == NULL) {
+        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "No randomness.");
+    }
+    src = apr_pstrcat(r->pool, "admin:", key, NULL);
     if ((status = gh_pay_points_entry(r, "gh_padm_manual", uid, amount, reason, src, r->user,
                                       &e)) != OK) {
         return status;
