@@ -4,7 +4,7 @@ GH_SRC    := mod_gamehoney.c $(sort $(wildcard modules/*.c))
 GH_HDR    := $(sort $(wildcard modules/*.h))
 GH_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 GH_INC    := $(shell pkg-config --cflags libpq json-c 2>/dev/null)
-GH_LIBS   := $(shell pkg-config --libs json-c libpq openssl libcurl 2>/dev/null)
+GH_LIBS   := $(shell pkg-config --libs json-c libpq openssl libcurl 2>/dev/null) -lwslay
 APXS_FLAGS = $(addprefix -Wc$(comma),$(GH_CFLAGS)) $(GH_INC) $(GH_LIBS)
 
 comma := ,

@@ -11,6 +11,7 @@
 
 #include "modules/gh_area.h"
 #include "modules/gh_auth.h"
+#include "modules/gh_chat.h"
 #include "modules/gh_authn.h"
 #include "modules/gh_config.h"
 #include "modules/gh_crypto.h"
@@ -28,6 +29,8 @@ static const gh_area_t *const areas[] = {
     &gh_area_payments,
     &gh_area_payments_admin,
     &gh_area_payaction,
+    &gh_area_chat,
+    &gh_area_chat_ws,
     NULL
 };
 
@@ -56,6 +59,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     }
     gh_db_register(pconf, gh_identity_statements);
     gh_db_register(pconf, gh_payments_statements);
+    gh_db_register(pconf, gh_chat_statements);
     for (const gh_area_t *const *a = areas; *a; a++) {
         gh_db_register(pconf, (*a)->statements);
         if ((*a)->post_config && (rv = (*a)->post_config(pconf, s)) != OK) {

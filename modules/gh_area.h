@@ -23,5 +23,7 @@ extern const gh_area_t gh_area_user_data;
 extern const gh_area_t gh_area_payments;
 extern const gh_area_t gh_area_payments_admin;
 extern const gh_area_t gh_area_payaction;
+extern const gh_area_t gh_area_chat;
+extern const gh_area_t gh_area_chat_ws;
 
 #endif

@@ -19,6 +19,8 @@ void *gh_config_create_server(apr_pool_t *p, server_rec *s)
     sc->http_max_response = GH_UNSET;
     sc->access_ttl = sc->refresh_ttl = sc->token_leeway = GH_UNSET;
     sc->payment_amount.min = sc->deposit_amount.min = GH_UNSET;
+    sc->chat_ping = sc->chat_idle = sc->chat_max_frame = GH_UNSET;
+    sc->chat_max_message = sc->chat_queue = GH_UNSET;
     return sc;
 }
 
@@ -68,6 +70,12 @@ void *gh_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(deposit_bank);
     MERGE_PTR(deposit_account);
     MERGE_RANGE(deposit_amount);
+    MERGE_PTR(chat_db_params);
+    MERGE_INT(chat_ping);
+    MERGE_INT(chat_idle);
+    MERGE_INT(chat_max_frame);
+    MERGE_INT(chat_max_message);
+    MERGE_INT(chat_queue);
     return m;
 }
 
@@ -80,6 +88,7 @@ void *gh_config_create_dir(apr_pool_t *p, char *dir)
     dc->unlink_mode = GH_UNSET;
     dc->authfail_limit.count = GH_UNSET;
     dc->request_limit.count = GH_UNSET;
+    dc->chat_gateway = GH_UNSET;
     return dc;
 }
 
@@ -97,6 +106,7 @@ void *gh_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
     m->request_limit = add->request_limit.count != GH_UNSET ? add->request_limit
                                                             : base->request_limit;
     MERGE_PTR(mount);
+    MERGE_INT(chat_gateway);
     return m;
 }
 
@@ -310,6 +320,30 @@ static const char *set_unlink_mode(cmd_parms *cmd, void *dcv, const char *arg)
     return NULL;
 }
 
+/* A positive count (bytes, characters, messages) up to 16 Mi. */
+static const char *set_server_count(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+
+    (void)dummy;
+    if (*arg == '\0' || *end || v < 1 || v > 16L * 1024 * 1024) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " takes a number from 1 to 16777216", NULL);
+    }
+    *(int *)((char *)gh_server_conf(cmd->server) + (apr_size_t)cmd->info) = (int)v;
+    return NULL;
+}
+
+static const char *set_chat_gateway(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    (void)cmd;
+    if (strcasecmp(arg, "trust") == 0 || strcasecmp(arg, "off") == 0) {
+        ((gh_dir_conf_t *)dcv)->chat_gateway = strcasecmp(arg, "trust") == 0;
+        return NULL;
+    }
+    return "GameHoneyChatGateway takes 'trust' or 'off'";
+}
+
 static const char *set_mount(cmd_parms *cmd, void *dcv, const char *arg)
 {
     (void)cmd;
@@ -432,6 +466,23 @@ const command_rec gh_config_directives[] = {
     AP_INIT_TAKE2("GameHoneyDepositAmount", set_server_range, SRV(deposit_amount), RSRC_CONF,
                   "<min> <max>: bounds of a bank deposit in won (default 1000 5000000)"),
 
+    SERVER_STRING("GameHoneyChatDBParams", chat_db_params,
+                  "libpq connection string of each child's chat LISTEN connection"),
+    AP_INIT_TAKE1("GameHoneyChatPing", set_server_seconds, SRV(chat_ping), RSRC_CONF,
+                  "seconds between pings on each chat socket (default 30)"),
+    AP_INIT_TAKE1("GameHoneyChatIdleTimeout", set_server_seconds, SRV(chat_idle), RSRC_CONF,
+                  "seconds of silence after which a chat socket is closed (default 300)"),
+    AP_INIT_TAKE1("GameHoneyChatMaxFrame", set_server_count, SRV(chat_max_frame), RSRC_CONF,
+                  "largest WebSocket frame or message in bytes; larger closes with 1009 "
+                  "(default 65536)"),
+    AP_INIT_TAKE1("GameHoneyChatMaxMessage", set_server_count, SRV(chat_max_message), RSRC_CONF,
+                  "longest chat message in characters; longer gets an error event (default 2000)"),
+    AP_INIT_TAKE1("GameHoneyChatQueue", set_server_count, SRV(chat_queue), RSRC_CONF,
+                  "messages queued per chat socket; a full queue closes it with 1013 "
+                  "(default 256)"),
+    AP_INIT_TAKE1("GameHoneyChatGateway", set_chat_gateway, NULL, DIR_CONF,
+                  "trust: chat identity from the query (user_id, nickname, email, "
+                  "profile_url), as a gateway sends it; off (default): a bearer token"),
     AP_INIT_TAKE1("GameHoneyMount", set_mount, NULL, DIR_CONF,
                   "URL path an area's routes are relative to (default: the <Location> path; "
                   "needed under <LocationMatch>)"),

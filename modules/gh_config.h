@@ -27,6 +27,11 @@
 #define GH_DEFAULT_PAYMENT_MAX      1000000
 #define GH_DEFAULT_DEPOSIT_MIN      1000
 #define GH_DEFAULT_DEPOSIT_MAX      5000000
+#define GH_DEFAULT_CHAT_PING        30
+#define GH_DEFAULT_CHAT_IDLE        300
+#define GH_DEFAULT_CHAT_MAX_FRAME   65536
+#define GH_DEFAULT_CHAT_MAX_MESSAGE 2000
+#define GH_DEFAULT_CHAT_QUEUE       256
 
 typedef enum {
     GH_UNLINK_DELETE = 0,
@@ -103,6 +108,14 @@ typedef struct {
     const char *deposit_account;
     gh_range_t deposit_amount;
 
+    /* chat */
+    const char *chat_db_params;          /* GameHoneyChatDBParams */
+    int chat_ping;
+    int chat_idle;
+    int chat_max_frame;
+    int chat_max_message;
+    int chat_queue;
+
     /* derived in post_config (gh_config_derive), not directives */
     const char *cognito_issuer;
     const char *cognito_jwks_url;
@@ -120,6 +133,7 @@ typedef struct {
     gh_limit_t authfail_limit;   /* GameHoneyAuthFailLimit */
     gh_limit_t request_limit;    /* GameHoneyRequestLimit */
     const char *mount;           /* GameHoneyMount; NULL: the <Location> path */
+    int chat_gateway;            /* GameHoneyChatGateway: 1 trust, 0 off */
 } gh_dir_conf_t;
 
 static APR_INLINE gh_dir_conf_t *gh_dir_conf(request_rec *r)

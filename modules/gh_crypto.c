@@ -181,3 +181,17 @@ int gh_aes256gcm_open(apr_pool_t *p, const unsigned char key[32], const void *aa
     (*out)[*outlen] = '\0';
     return 0;
 }
+
+const char *gh_websocket_accept(apr_pool_t *p, const char *key)
+{
+    static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";   /* RFC 6455 */
+    const char *text = apr_pstrcat(p, key, guid, NULL);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    /* SHA-1 only because RFC 6455 says so: a handshake check, not security */
+    if (!EVP_Digest(text, strlen(text), md, &len, EVP_sha1(), NULL) || len != 20) {
+        return NULL;
+    }
+    return gh_base64_encode(p, md, len, 0);
+}

@@ -49,4 +49,8 @@ int gh_aes256gcm_open(apr_pool_t *p, const unsigned char key[32], const void *aa
 /* Lower-case hex of n bytes, allocated in p. */
 const char *gh_hex(apr_pool_t *p, const unsigned char *data, apr_size_t n);
 
+/* Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455 §4.2.2), or
+ * NULL if OpenSSL fails. */
+const char *gh_websocket_accept(apr_pool_t *p, const char *key);
+
 #endif

@@ -174,6 +174,22 @@ int gh_http_error_document(request_rec *r, int lookup_uri)
     return gh_http_send_json(r, r->status, body);
 }
 
+int gh_http_int(request_rec *r, json_object *obj, const char *name, apr_int64_t min,
+                apr_int64_t max, apr_int64_t *out)
+{
+    json_object *v;
+
+    /* json-c also types "1e3" as a double and true as a boolean: only an
+     * integer token is an integer */
+    if (!json_object_object_get_ex(obj, name, &v) || !json_object_is_type(v, json_type_int)
+        || (*out = json_object_get_int64(v)) < min || *out > max) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       apr_psprintf(r->pool, "%s must be a whole number from %" APR_INT64_T_FMT
+                                    " to %" APR_INT64_T_FMT ".", name, min, max));
+    }
+    return OK;
+}
+
 int gh_http_send_json(request_rec *r, int status, json_object *obj)
 {
     apr_size_t len;

@@ -71,6 +71,11 @@ int gh_http_read_object(request_rec *r, json_object **out);
 int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t max,
                   int required, const char **out);
 
+/* An integer member of a request object within [min, max]: a JSON
+ * integer, never a string, float or boolean. OK or 400 naming the bounds. */
+int gh_http_int(request_rec *r, json_object *obj, const char *name, apr_int64_t min,
+                apr_int64_t max, apr_int64_t *out);
+
 /* Parses r->args strictly: bad escapes, NUL bytes and invalid UTF-8 fail
  * with 400. Returns OK or a failed status. */
 int gh_http_query(request_rec *r, apr_table_t **out);

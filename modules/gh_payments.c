@@ -109,17 +109,7 @@ const gh_db_stmt_t gh_payments_statements[] = {
 int gh_pay_amount(request_rec *r, json_object *obj, const char *name, gh_range_t range,
                   apr_int64_t *out)
 {
-    json_object *v;
-
-    /* json-c also types "1e3" as a double and true as a boolean: only an
-     * integer token is an amount */
-    if (!json_object_object_get_ex(obj, name, &v) || !json_object_is_type(v, json_type_int)
-        || (*out = json_object_get_int64(v)) < range.min || *out > range.max) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
-                       apr_psprintf(r->pool, "%s must be a whole number from %" APR_INT64_T_FMT
-                                    " to %" APR_INT64_T_FMT ".", name, range.min, range.max));
-    }
-    return OK;
+    return gh_http_int(r, obj, name, range.min, range.max, out);
 }
 
 int gh_pay_idempotency_key(request_rec *r, const char **key)

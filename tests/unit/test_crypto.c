@@ -345,8 +345,15 @@ static void sha256_and_hex(apr_pool_t *p)
     CHECK_STR_EQ(gh_hex(p, bytes, 0), "");
 }
 
+static void websocket_accept(apr_pool_t *p)
+{
+    /* the example of RFC 6455 §1.3 */
+    CHECK_STR_EQ(gh_websocket_accept(p, "dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
 void test_crypto(apr_pool_t *p)
 {
+    websocket_accept(p);
     secret_equals(p);
     hmac(p);
     random_bytes();

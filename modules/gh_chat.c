@@ -1,0 +1,148 @@
+/* Chat identity, rooms and rows, shared by the REST area and the sockets. */
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_protocol.h"
+
+#include "gh_auth.h"
+#include "gh_chat.h"
+#include "gh_config.h"
+#include "gh_http.h"
+#include "gh_json.h"
+#include "gh_text.h"
+
+#define ROOM_COLUMNS "id, name, post_id, " GH_SQL_ISO8601("created_at")
+
+const gh_db_stmt_t gh_chat_statements[] = {
+    { "gh_chat_room", "SELECT " ROOM_COLUMNS " FROM chat_rooms WHERE id = %lld" },
+    { "gh_chat_user",
+      "SELECT coalesce(name, 'user' || id), coalesce(email, ''), picture FROM users"
+      " WHERE id = %lld AND is_active" },
+    { "gh_chat_store",
+      "INSERT INTO chat_messages (room_id, kind, user_id, nickname, sender, profile_url, message)"
+      " VALUES (%lld, %s, %s, %s, %s, %s, %s) RETURNING id, " GH_SQL_ISO8601("created_at") },
+    { NULL, NULL }
+};
+
+json_object *gh_chat_room_json(apr_pool_t *p, const char *const *row)
+{
+    json_object *j = gh_json_object(p);
+
+    json_object_object_add(j, "id", json_object_new_int64(apr_atoi64(row[0])));
+    json_object_object_add(j, "name", json_object_new_string(row[1]));
+    json_object_object_add(j, "post_id", json_object_new_int64(apr_atoi64(row[2])));
+    json_object_object_add(j, "created_at", json_object_new_string(row[3]));
+    return j;
+}
+
+/* A gateway's query field: required ones 1..max characters, none with
+ * control characters. */
+static int query_field(request_rec *r, apr_table_t *qs, const char *name, apr_size_t max,
+                       int required, const char **out)
+{
+    int status = gh_http_query_one(r, qs, name, out);
+
+    if (status != OK) {
+        return status;
+    }
+    if (*out && **out == '\0' && !required) {
+        *out = NULL;
+    }
+    if ((*out == NULL && required)
+        || (*out && (**out == '\0' || gh_utf8_length(*out) > max || gh_has_control(*out)))) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_identity",
+                       apr_psprintf(r->pool, "%s must be given: 1 to %" APR_SIZE_T_FMT
+                                    " characters, no control characters.", name, max));
+    }
+    return OK;
+}
+
+static int bearer_identity(request_rec *r, apr_table_t *qs, gh_chat_who_t *who)
+{
+    const char *token, *args[1], **row;
+    apr_array_header_t *rows;
+    int status;
+
+    /* browsers cannot set headers on a WebSocket: ?token= stands in */
+    if (apr_table_get(r->headers_in, "Authorization") == NULL) {
+        if ((status = gh_http_query_one(r, qs, "token", &token)) != OK) {
+            return status;
+        }
+        if (token) {
+            apr_table_setn(r->headers_in, "Authorization",
+                           apr_pstrcat(r->pool, "Bearer ", token, NULL));
+        }
+    }
+    if (r->user == NULL && (status = gh_auth_user(r)) != OK) {
+        return status;
+    }
+    args[0] = r->user;
+    if ((status = gh_db_query(r, "gh_chat_user", 1, args, &rows)) != OK) {
+        return status;
+    }
+    if (rows->nelts == 0) {
+        return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_token", "The user no longer exists.");
+    }
+    row = APR_ARRAY_IDX(rows, 0, const char **);
+    who->user_id = r->user;
+    who->nickname = row[0];
+    who->email = row[1];
+    who->profile_url = row[2];
+    return OK;
+}
+
+int gh_chat_identity(request_rec *r, gh_chat_who_t *who)
+{
+    apr_table_t *qs;
+    int status = gh_http_query(r, &qs);
+
+    memset(who, 0, sizeof(*who));
+    if (status != OK) {
+        return status;
+    }
+    if (gh_dir_conf(r)->chat_gateway != 1) {
+        return bearer_identity(r, qs, who);
+    }
+    if ((status = query_field(r, qs, "user_id", 100, 1, &who->user_id)) != OK
+        || (status = query_field(r, qs, "nickname", 100, 1, &who->nickname)) != OK
+        || (status = query_field(r, qs, "email", 100, 1, &who->email)) != OK
+        || (status = query_field(r, qs, "profile_url", 500, 0, &who->profile_url)) != OK) {
+        return status;
+    }
+    return OK;
+}
+
+int gh_chat_room(request_rec *r, const char *text, apr_int64_t *room, json_object **room_json)
+{
+    const char *args[1];
+    apr_array_header_t *rows;
+    int status;
+
+    if (gh_parse_int64_dec(text, room) != 0 || *room <= 0) {
+        return gh_fail(r, HTTP_NOT_FOUND, "room_not_found", "No such room.");
+    }
+    args[0] = text;
+    if ((status = gh_db_query(r, "gh_chat_room", 1, args, &rows)) != OK) {
+        return status;
+    }
+    if (rows->nelts == 0) {
+        return gh_fail(r, HTTP_NOT_FOUND, "room_not_found", "No such room.");
+    }
+    *room_json = gh_chat_room_json(r->pool, APR_ARRAY_IDX(rows, 0, const char *const *));
+    return OK;
+}
+
+int gh_chat_store(request_rec *r, apr_int64_t room, const char *kind, const gh_chat_who_t *who,
+                  const char *message, const char **id, const char **created_at)
+{
+    const char *args[] = { apr_psprintf(r->pool, "%" APR_INT64_T_FMT, room), kind, who->user_id,
+                           who->nickname, who->email, who->profile_url, message };
+    apr_array_header_t *rows;
+    int status = gh_db_query(r, "gh_chat_store", 7, args, &rows);
+
+    if (status == OK) {
+        *id = APR_ARRAY_IDX(rows, 0, const char **)[0];
+        *created_at = APR_ARRAY_IDX(rows, 0, const char **)[1];
+    }
+    return status;
+}

@@ -1,0 +1,40 @@
+/* What the chat REST area and the chat sockets share: who is speaking
+ * (from a trusted gateway's query, or a bearer token), rooms, and storing
+ * a row that the bus then fans out. */
+#ifndef GH_CHAT_H
+#define GH_CHAT_H
+
+#include "httpd.h"
+#include <json-c/json.h>
+
+#include "gh_db.h"
+
+typedef struct {
+    const char *user_id;
+    const char *nickname;
+    const char *email;
+    const char *profile_url;      /* may be NULL */
+} gh_chat_who_t;
+
+extern const gh_db_stmt_t gh_chat_statements[];
+
+/* The speaker: the query's user_id, nickname, email and profile_url under
+ * GameHoneyChatGateway trust (400 when missing or bad), else the user of
+ * a bearer token, from the Authorization header or the token query
+ * parameter (401). */
+int gh_chat_identity(request_rec *r, gh_chat_who_t *who);
+
+/* The room whose id is text: OK, or 404 room_not_found. *room_json is
+ * the room as the API shows it (pool-owned). */
+int gh_chat_room(request_rec *r, const char *text, apr_int64_t *room, json_object **room_json);
+
+/* Stores a row of kind message, join or leave (message NULL unless a
+ * message); the trigger announces it. *id gets its id, *created_at its
+ * time. OK or the database's failure. */
+int gh_chat_store(request_rec *r, apr_int64_t room, const char *kind, const gh_chat_who_t *who,
+                  const char *message, const char **id, const char **created_at);
+
+/* A room row (id, name, post_id, created_at) as JSON. */
+json_object *gh_chat_room_json(apr_pool_t *p, const char *const *row);
+
+#endif

@@ -1,0 +1,401 @@
+/* One listener thread per child fans chat rows out to the child's
+ * sockets. Events are rendered once and shared by every queue that holds
+ * them (each in its own pool, destroyed by its last reader). A socket's
+ * queue is bounded: a socket that falls behind is told to close (1013)
+ * rather than hold up its room. */
+#include <string.h>
+#include <poll.h>
+
+#include "httpd.h"
+#include "apr_atomic.h"
+#include "apr_hash.h"
+#include "apr_strings.h"
+#include "apr_thread_mutex.h"
+#include "apr_thread_proc.h"
+#include "http_log.h"
+
+#include <libpq-fe.h>
+#include <json-c/json.h>
+
+#include "gh_chat_bus.h"
+#include "gh_config.h"
+#include "gh_json.h"
+
+#define CHANNEL        "gamehoney_chat"
+#define POLL_MS        500
+#define SEEN_MAX       4096       /* ids remembered against double delivery */
+#define CATCH_UP_MAX   "10000"
+#define ROW_COLUMNS    "id, room_id, kind, nickname, sender, profile_url, message"
+
+struct gh_chat_event {
+    apr_pool_t *pool;
+    volatile apr_uint32_t refs;
+    const char *text;
+    apr_size_t len;
+};
+
+struct gh_chat_sub {
+    apr_int64_t room;
+    gh_ws_t *ws;
+    gh_chat_event_t **ring;
+    int cap, head, count;
+    int overflow;
+    int active;
+    gh_chat_sub_t *next;
+};
+
+static struct {
+    server_rec *s;
+    const char *conninfo;
+    apr_thread_mutex_t *lock;       /* rooms and every queue */
+    apr_hash_t *rooms;              /* room id -> gh_chat_sub_t list */
+    apr_pool_t *pool;
+    apr_thread_t *thread;
+    volatile int stop;
+    apr_int64_t last_id;            /* the highest id handed out */
+    apr_int64_t seen[SEEN_MAX];     /* a ring of ids handed out ... */
+    apr_hash_t *seen_set;           /* ... and the same as a set */
+    int seen_next;
+} bus;
+
+int gh_chat_bus_running(void)
+{
+    return bus.thread != NULL;
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static void event_release(gh_chat_event_t *e)
+{
+    if (apr_atomic_dec32(&e->refs) == 0) {
+        apr_pool_destroy(e->pool);
+    }
+}
+
+/* The seed's shapes: chat.message, chat.user.join, chat.user.leave. */
+static gh_chat_event_t *render(PGresult *res, int row)
+{
+    const char *kind = PQgetvalue(res, row, 2);
+    apr_pool_t *p;
+    gh_chat_event_t *e;
+    json_object *j;
+
+    /* unmanaged: freed by whichever socket thread reads it last */
+    if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS) {
+        return NULL;
+    }
+    e = apr_pcalloc(p, sizeof(*e));
+    e->pool = p;
+    e->refs = 1;
+    j = gh_json_object(p);
+    if (strcmp(kind, "message") == 0) {
+        json_object_object_add(j, "type", json_object_new_string("chat.message"));
+        json_object_object_add(j, "message", json_object_new_string(PQgetvalue(res, row, 6)));
+        json_object_object_add(j, "sender", json_object_new_string(PQgetvalue(res, row, 4)));
+        json_object_object_add(j, "nickname", json_object_new_string(PQgetvalue(res, row, 3)));
+        json_object_object_add(j, "profile_picture_url", PQgetisnull(res, row, 5) ? NULL
+                               : json_object_new_string(PQgetvalue(res, row, 5)));
+    }
+    else {
+        json_object_object_add(j, "type", json_object_new_string(
+            strcmp(kind, "join") == 0 ? "chat.user.join" : "chat.user.leave"));
+        json_object_object_add(j, "username", json_object_new_string(PQgetvalue(res, row, 3)));
+    }
+    e->text = apr_pstrdup(p, gh_json_serialize(j, &e->len));
+    return e;
+}
+
+/* Remembers id; 0 if it was handed out already. */
+static int first_time(apr_int64_t id)
+{
+    apr_int64_t *slot = &bus.seen[bus.seen_next];
+
+    if (apr_hash_get(bus.seen_set, &id, sizeof(id)) != NULL) {
+        return 0;
+    }
+    if (*slot) {
+        apr_hash_set(bus.seen_set, slot, sizeof(*slot), NULL);
+    }
+    *slot = id;
+    apr_hash_set(bus.seen_set, slot, sizeof(*slot), slot);
+    bus.seen_next = (bus.seen_next + 1) % SEEN_MAX;
+    if (id > bus.last_id) {
+        bus.last_id = id;
+    }
+    return 1;
+}
+
+/* Hands every row of res (ordered by id) to the sockets of its room. */
+static void dispatch(PGresult *res)
+{
+    for (int i = 0; i < PQntuples(res); i++) {
+        apr_int64_t id = apr_atoi64(PQgetvalue(res, i, 0));
+        apr_int64_t room = apr_atoi64(PQgetvalue(res, i, 1));
+        gh_chat_event_t *e;
+        gh_chat_sub_t *sub;
+
+        if (!first_time(id) || (e = render(res, i)) == NULL) {
+            continue;
+        }
+        apr_thread_mutex_lock(bus.lock);
+        for (sub = apr_hash_get(bus.rooms, &room, sizeof(room)); sub; sub = sub->next) {
+            if (sub->count == sub->cap) {
+                sub->overflow = 1;
+            }
+            else {
+                apr_atomic_inc32(&e->refs);
+                sub->ring[(sub->head + sub->count++) % sub->cap] = e;
+            }
+            gh_ws_wakeup(sub->ws);
+        }
+        apr_thread_mutex_unlock(bus.lock);
+        event_release(e);
+    }
+}
+
+/* ---- the listener ------------------------------------------------------ */
+
+/* "{1,2,3}": the rooms with a socket in this child. */
+static const char *local_rooms(apr_pool_t *p)
+{
+    const char *list = NULL;
+
+    apr_thread_mutex_lock(bus.lock);
+    for (apr_hash_index_t *hi = apr_hash_first(p, bus.rooms); hi; hi = apr_hash_next(hi)) {
+        const apr_int64_t *room;
+        apr_hash_this(hi, (const void **)&room, NULL, NULL);
+        list = apr_psprintf(p, "%s%s%" APR_INT64_T_FMT, list ? list : "", list ? "," : "", *room);
+    }
+    apr_thread_mutex_unlock(bus.lock);
+    return apr_pstrcat(p, "{", list ? list : "", "}", NULL);
+}
+
+static void fetch(PGconn *pg, const char *sql, int n, const char *const *params)
+{
+    PGresult *res = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
+
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        dispatch(res);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, bus.s, "chat bus: fetching rows failed: %s",
+                     PQerrorMessage(pg));
+    }
+    PQclear(res);
+}
+
+static PGconn *connect_and_listen(apr_pool_t *p, int *warned)
+{
+    PGconn *pg = PQconnectdb(bus.conninfo);
+    PGresult *res;
+
+    if (PQstatus(pg) != CONNECTION_OK) {
+        if (!*warned) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, bus.s, "chat bus: cannot connect, "
+                         "retrying: %s", PQerrorMessage(pg));
+            *warned = 1;
+        }
+        PQfinish(pg);
+        return NULL;
+    }
+    res = PQexec(pg, "LISTEN " CHANNEL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        PQclear(res);
+        PQfinish(pg);
+        return NULL;
+    }
+    PQclear(res);
+    if (bus.last_id == 0) {              /* first start: from now on */
+        res = PQexec(pg, "SELECT coalesce(max(id), 0) FROM chat_messages");
+        if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+            bus.last_id = apr_atoi64(PQgetvalue(res, 0, 0));
+        }
+        PQclear(res);
+    }
+    else {                               /* back: whatever came meanwhile */
+        const char *params[] = { apr_psprintf(p, "%" APR_INT64_T_FMT, bus.last_id),
+                                 local_rooms(p) };
+        fetch(pg, "SELECT " ROW_COLUMNS " FROM chat_messages WHERE id > $1::bigint"
+                  " AND room_id = ANY ($2::bigint[]) ORDER BY id LIMIT " CATCH_UP_MAX,
+              2, params);
+    }
+    if (*warned) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, bus.s, "chat bus: connected again");
+    }
+    *warned = 0;
+    return pg;
+}
+
+/* The ids announced since the last call, for rooms with a local socket. */
+static const char *announced(apr_pool_t *p, PGconn *pg)
+{
+    const char *ids = NULL;
+    PGnotify *n;
+
+    while ((n = PQnotifies(pg)) != NULL) {
+        char *colon = strchr(n->extra, ':');
+        apr_int64_t room = apr_atoi64(n->extra);
+        int local;
+
+        apr_thread_mutex_lock(bus.lock);
+        local = apr_hash_get(bus.rooms, &room, sizeof(room)) != NULL;
+        apr_thread_mutex_unlock(bus.lock);
+        if (local && colon) {
+            ids = apr_pstrcat(p, ids ? ids : "{", ids ? "," : "", colon + 1, NULL);
+        }
+        PQfreemem(n);
+    }
+    return ids ? apr_pstrcat(p, ids, "}", NULL) : NULL;
+}
+
+static void *APR_THREAD_FUNC listener(apr_thread_t *thread, void *data)
+{
+    apr_pool_t *p = data;
+    PGconn *pg = NULL;
+    int warned = 0;
+
+    (void)thread;
+    while (!bus.stop) {
+        struct pollfd pfd;
+        const char *ids;
+
+        apr_pool_clear(p);
+        if (pg == NULL && (pg = connect_and_listen(p, &warned)) == NULL) {
+            apr_sleep(apr_time_from_msec(POLL_MS));
+            continue;
+        }
+        pfd.fd = PQsocket(pg);
+        pfd.events = POLLIN;
+        if (poll(&pfd, 1, POLL_MS) < 0 || !PQconsumeInput(pg)) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, bus.s, "chat bus: connection lost, "
+                         "reconnecting: %s", PQerrorMessage(pg));
+            PQfinish(pg);
+            pg = NULL;
+            warned = 1;
+            continue;
+        }
+        if ((ids = announced(p, pg)) != NULL) {
+            fetch(pg, "SELECT " ROW_COLUMNS " FROM chat_messages WHERE id = ANY ($1::bigint[])"
+                      " ORDER BY id", 1, &ids);
+        }
+    }
+    if (pg) {
+        PQfinish(pg);
+    }
+    return NULL;
+}
+
+static apr_status_t stop_listener(void *unused)
+{
+    apr_status_t rv;
+
+    (void)unused;
+    bus.stop = 1;
+    if (bus.thread) {
+        apr_thread_join(&rv, bus.thread);
+        bus.thread = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+void gh_chat_bus_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_pool_t *work;
+
+    if ((bus.conninfo = gh_server_conf(s)->chat_db_params) == NULL) {
+        return;
+    }
+    bus.s = s;
+    bus.pool = pchild;
+    bus.rooms = apr_hash_make(pchild);
+    bus.seen_set = apr_hash_make(pchild);
+    apr_pool_create(&work, pchild);
+    if (apr_thread_mutex_create(&bus.lock, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS
+        || apr_thread_create(&bus.thread, NULL, listener, work, pchild) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "chat bus: cannot start the listener");
+        bus.thread = NULL;
+        return;
+    }
+    apr_pool_cleanup_register(pchild, NULL, stop_listener, apr_pool_cleanup_null);
+}
+
+/* ---- subscriptions ----------------------------------------------------- */
+
+/* Makes head the room's list; the hash keeps its key pointer, so the key
+ * is always the current head's own room field. */
+static void set_room(apr_int64_t room, gh_chat_sub_t *head)
+{
+    apr_hash_set(bus.rooms, &room, sizeof(room), NULL);
+    if (head) {
+        apr_hash_set(bus.rooms, &head->room, sizeof(head->room), head);
+    }
+}
+
+void gh_chat_unsubscribe(gh_chat_sub_t *sub)
+{
+    apr_thread_mutex_lock(bus.lock);
+    if (sub->active) {
+        gh_chat_sub_t *head = apr_hash_get(bus.rooms, &sub->room, sizeof(sub->room));
+        gh_chat_sub_t **link = &head;
+
+        sub->active = 0;
+        while (*link && *link != sub) {
+            link = &(*link)->next;
+        }
+        if (*link) {
+            *link = sub->next;
+        }
+        set_room(sub->room, head);
+        while (sub->count > 0) {
+            event_release(sub->ring[sub->head]);
+            sub->head = (sub->head + 1) % sub->cap;
+            sub->count--;
+        }
+    }
+    apr_thread_mutex_unlock(bus.lock);
+}
+
+static apr_status_t unsubscribe_cleanup(void *data)
+{
+    gh_chat_unsubscribe(data);
+    return APR_SUCCESS;
+}
+
+gh_chat_sub_t *gh_chat_subscribe(apr_pool_t *p, apr_int64_t room, gh_ws_t *ws, int queue_max)
+{
+    gh_chat_sub_t *sub = apr_pcalloc(p, sizeof(*sub));
+
+    sub->room = room;
+    sub->ws = ws;
+    sub->cap = queue_max;
+    sub->ring = apr_pcalloc(p, sizeof(*sub->ring) * queue_max);
+    sub->active = 1;
+    apr_thread_mutex_lock(bus.lock);
+    sub->next = apr_hash_get(bus.rooms, &room, sizeof(room));
+    set_room(room, sub);
+    apr_thread_mutex_unlock(bus.lock);
+    apr_pool_cleanup_register(p, sub, unsubscribe_cleanup, apr_pool_cleanup_null);
+    return sub;
+}
+
+int gh_chat_deliver(gh_chat_sub_t *sub)
+{
+    gh_chat_event_t *batch[64];
+    int n, overflow;
+
+    do {
+        apr_thread_mutex_lock(bus.lock);
+        for (n = 0; n < 64 && sub->count > 0; n++) {
+            batch[n] = sub->ring[sub->head];
+            sub->head = (sub->head + 1) % sub->cap;
+            sub->count--;
+        }
+        overflow = sub->overflow;
+        apr_thread_mutex_unlock(bus.lock);
+        for (int i = 0; i < n; i++) {
+            gh_ws_send_text(sub->ws, batch[i]->text, batch[i]->len);
+            event_release(batch[i]);
+        }
+    } while (n == 64);
+    return overflow;
+}

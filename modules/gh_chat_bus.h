@@ -1,0 +1,36 @@
+/* The chat bus of one httpd child: a listener thread keeps its own libpq
+ * connection (GameHoneyChatDBParams, not a mod_dbd one), LISTENs on
+ * gamehoney_chat, fetches each announced row by id and hands it to the
+ * child's sockets in that room through bounded per-socket queues. After
+ * a lost connection it reconnects and catches up by id, so a socket
+ * misses nothing that was committed. */
+#ifndef GH_CHAT_BUS_H
+#define GH_CHAT_BUS_H
+
+#include "httpd.h"
+
+#include "gh_ws.h"
+
+typedef struct gh_chat_sub gh_chat_sub_t;
+
+/* A rendered event, shared by every queue it is in. */
+typedef struct gh_chat_event gh_chat_event_t;
+
+/* child_init: starts the listener when GameHoneyChatDBParams is set. */
+void gh_chat_bus_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* Whether the bus runs in this child (else sockets cannot be served). */
+int gh_chat_bus_running(void);
+
+/* Subscribes ws to room with a queue of queue_max events; undone when p
+ * is cleaned up. */
+gh_chat_sub_t *gh_chat_subscribe(apr_pool_t *p, apr_int64_t room, gh_ws_t *ws, int queue_max);
+
+/* Ends a subscription now (idempotent). */
+void gh_chat_unsubscribe(gh_chat_sub_t *sub);
+
+/* The socket's thread: sends what is queued; returns 1 when the queue
+ * overflowed (the socket must close with 1013). */
+int gh_chat_deliver(gh_chat_sub_t *sub);
+
+#endif

@@ -1,0 +1,47 @@
+/* WebSocket (RFC 6455) inside an httpd worker thread, framed by wslay:
+ * the handshake, then a loop that owns the connection until it closes.
+ * All reads and writes happen on the worker thread that runs gh_ws_run;
+ * other threads only call gh_ws_wakeup. One open socket holds one worker
+ * thread. */
+#ifndef GH_WS_H
+#define GH_WS_H
+
+#include "httpd.h"
+
+typedef struct gh_ws gh_ws_t;
+
+typedef struct {
+    /* A whole text message arrived (fragments reassembled). */
+    void (*on_text)(gh_ws_t *ws, const char *msg, apr_size_t len, void *baton);
+    /* Called on every turn of the loop: queue what is due with
+     * gh_ws_send_text; return a close code to close, else 0. */
+    int (*on_turn)(gh_ws_t *ws, void *baton);
+} gh_ws_handlers_t;
+
+typedef struct {
+    int ping_seconds;
+    int idle_seconds;
+    apr_size_t max_message;      /* bytes; beyond it, close 1009 */
+} gh_ws_limits_t;
+
+/* Checks r's upgrade request: OK, or 400 (not an upgrade, bad key) or
+ * 426 (another version), recorded with gh_fail. */
+int gh_ws_check(request_rec *r);
+
+/* Answers 101 and makes the session. NULL (and a log line) on failure. */
+gh_ws_t *gh_ws_upgrade(request_rec *r, const gh_ws_limits_t *limits,
+                       const gh_ws_handlers_t *handlers, void *baton);
+
+/* Runs the session until it is closed; then the connection is done. */
+void gh_ws_run(gh_ws_t *ws);
+
+/* Queues a text message (the session's thread only). */
+void gh_ws_send_text(gh_ws_t *ws, const char *msg, apr_size_t len);
+
+/* Makes gh_ws_run take a turn soon; from any thread. */
+void gh_ws_wakeup(gh_ws_t *ws);
+
+/* The request the session runs in. */
+request_rec *gh_ws_request(gh_ws_t *ws);
+
+#endif
