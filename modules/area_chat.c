@@ -79,8 +79,7 @@ static int create_room(request_rec *r, const gh_route_params_t *params)
     if ((status = gh_chat_identity(r, &who)) != OK
         || (status = gh_http_read_object(r, &in)) != OK
         || (status = gh_http_field(r, in, "name", 100, 1, &name)) != OK
-        || (status = gh_http_int(r, in, "post_id", 1, APR_INT64_C(9007199254740991),
-                                 &post_id)) != OK) {
+        || (status = gh_http_int(r, in, "post_id", 1, APR_INT64_MAX, &post_id)) != OK) {
         return status;
     }
     {
@@ -110,13 +109,19 @@ static int post_message(request_rec *r, const gh_route_params_t *params)
     apr_int64_t room_id;
     json_object *in, *room_json;
     int status;
+    apr_size_t max = (apr_size_t)GH_CONF_INT(sc, chat_max_message, GH_DEFAULT_CHAT_MAX_MESSAGE);
 
     (void)params;
     if ((status = gh_chat_identity(r, &who)) != OK
-        || (status = gh_http_read_object(r, &in)) != OK
-        || (status = gh_http_field(r, in, "message", (apr_size_t)GH_CONF_INT(sc, chat_max_message,
-                                   GH_DEFAULT_CHAT_MAX_MESSAGE), 1, &message)) != OK
-        || (status = gh_http_int(r, in, "room", 1, APR_INT64_MAX, &room_id)) != OK
+        || (status = gh_http_read_object(r, &in)) != OK) {
+        return status;
+    }
+    if ((message = gh_json_str(in, "message")) == NULL || !gh_chat_message_ok(message, max)) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", apr_psprintf(r->pool,
+                       "message must be 1 to %" APR_SIZE_T_FMT " characters, without control "
+                       "characters other than line breaks and tabs.", max));
+    }
+    if ((status = gh_http_int(r, in, "room", 1, APR_INT64_MAX, &room_id)) != OK
         || (status = gh_chat_room(r, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, room_id),
                                   &room_id, &room_json)) != OK
         || (status = gh_chat_store(r, room_id, "message", &who, message, &id,

@@ -75,9 +75,10 @@ static void on_text(gh_ws_t *ws, const char *msg, apr_size_t len, void *baton)
         return;
     }
     text = gh_json_str(in, "message");
-    if (text == NULL || *text == '\0' || gh_utf8_length(text) > s->max_chars) {
+    if (text == NULL || !gh_chat_message_ok(text, s->max_chars)) {
         send_error(ws, s, "invalid_message", apr_psprintf(s->scratch, "message must be 1 to %"
-                   APR_SIZE_T_FMT " characters.", s->max_chars));
+                   APR_SIZE_T_FMT " characters, without control characters other than line "
+                   "breaks and tabs.", s->max_chars));
         return;
     }
     store(ws, s, "message", text);

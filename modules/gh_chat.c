@@ -91,6 +91,23 @@ static int bearer_identity(request_rec *r, apr_table_t *qs, gh_chat_who_t *who)
     return OK;
 }
 
+int gh_chat_message_ok(const char *text, apr_size_t max)
+{
+    apr_size_t n = gh_utf8_length(text);
+
+    if (n == 0 || n > max) {
+        return 0;
+    }
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        /* C0, DEL, and C1 (U+0080..U+009F, encoded C2 80..C2 9F) */
+        if ((*c < 0x20 && *c != '\t' && *c != '\n' && *c != '\r') || *c == 0x7f
+            || (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int gh_chat_identity(request_rec *r, gh_chat_who_t *who)
 {
     apr_table_t *qs;

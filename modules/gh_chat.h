@@ -34,6 +34,10 @@ int gh_chat_room(request_rec *r, const char *text, apr_int64_t *room, json_objec
 int gh_chat_store(request_rec *r, apr_int64_t room, const char *kind, const gh_chat_who_t *who,
                   const char *message, const char **id, const char **created_at);
 
+/* Whether text is a chat message: 1 to max characters, and no control
+ * characters but tab and line breaks (messages may span lines). */
+int gh_chat_message_ok(const char *text, apr_size_t max);
+
 /* A room row (id, name, post_id, created_at) as JSON. */
 json_object *gh_chat_room_json(apr_pool_t *p, const char *const *row);
 
