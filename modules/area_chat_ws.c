@@ -17,6 +17,11 @@
 #include "gh_text.h"
 #include "gh_ws.h"
 
+static const gh_db_stmt_t statements[] = {
+    { "gh_chat_room_last", "SELECT coalesce(max(id), 0) FROM chat_messages WHERE room_id = %lld" },
+    { NULL, NULL }
+};
+
 typedef struct {
     request_rec *r;
     gh_chat_who_t who;
@@ -82,6 +87,9 @@ static void on_text(gh_ws_t *ws, const char *msg, apr_size_t len, void *baton)
         return;
     }
     store(ws, s, "message", text);
+    /* keep pace with a sender's burst: the room's events go out between
+     * its messages, not only when the burst ends */
+    gh_chat_deliver(s->sub);
 }
 
 static int on_turn(gh_ws_t *ws, void *baton)
@@ -99,6 +107,8 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
     gh_ws_limits_t limits;
     session_t *s = apr_pcalloc(r->pool, sizeof(*s));
     json_object *room_json;
+    apr_array_header_t *rows;
+    const char *args[1];
     gh_ws_t *ws;
     int status;
 
@@ -114,6 +124,10 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
         return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "chat_unavailable",
                        "Chat is not configured on this server.");
     }
+    args[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, s->room);
+    if ((status = gh_db_query(r, "gh_chat_room_last", 1, args, &rows)) != OK) {
+        return status;
+    }
     s->r = r;
     s->max_chars = (apr_size_t)GH_CONF_INT(sc, chat_max_message, GH_DEFAULT_CHAT_MAX_MESSAGE);
     apr_pool_create(&s->scratch, r->pool);
@@ -125,8 +139,8 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
                        "The WebSocket could not be set up.");
     }
     /* subscribed before the join is stored, so the joiner sees it too */
-    s->sub = gh_chat_subscribe(r->pool, s->room, ws,
-                               GH_CONF_INT(sc, chat_queue, GH_DEFAULT_CHAT_QUEUE));
+    s->sub = gh_chat_subscribe(r->pool, s->room, apr_atoi64(APR_ARRAY_IDX(rows, 0, const char **)[0]),
+                               ws, GH_CONF_INT(sc, chat_queue, GH_DEFAULT_CHAT_QUEUE));
     apr_pool_clear(s->scratch);
     store(ws, s, "join", NULL);
     gh_ws_run(ws);
@@ -141,4 +155,4 @@ static const gh_route_t routes[] = {
     { NULL, NULL, NULL, 0 }
 };
 
-const gh_area_t gh_area_chat_ws = { "chat-ws", routes, NULL, NULL, gh_chat_bus_child_init };
+const gh_area_t gh_area_chat_ws = { "chat-ws", routes, statements, NULL, gh_chat_bus_child_init };

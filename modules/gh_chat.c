@@ -18,9 +18,12 @@ const gh_db_stmt_t gh_chat_statements[] = {
     { "gh_chat_user",
       "SELECT coalesce(name, 'user' || id), coalesce(email, ''), picture FROM users"
       " WHERE id = %lld AND is_active" },
+    /* The room's row is locked first, so rows of one room commit in id
+     * order and every listener sees them in that order. */
     { "gh_chat_store",
-      "INSERT INTO chat_messages (room_id, kind, user_id, nickname, sender, profile_url, message)"
-      " VALUES (%lld, %s, %s, %s, %s, %s, %s) RETURNING id, " GH_SQL_ISO8601("created_at") },
+      "WITH room AS (SELECT id FROM chat_rooms WHERE id = %lld FOR NO KEY UPDATE)"
+      " INSERT INTO chat_messages (room_id, kind, user_id, nickname, sender, profile_url, message)"
+      " SELECT id, %s, %s, %s, %s, %s, %s FROM room RETURNING id, " GH_SQL_ISO8601("created_at") },
     { NULL, NULL }
 };
 
@@ -157,6 +160,9 @@ int gh_chat_store(request_rec *r, apr_int64_t room, const char *kind, const gh_c
     apr_array_header_t *rows;
     int status = gh_db_query(r, "gh_chat_store", 7, args, &rows);
 
+    if (status == OK && rows->nelts == 0) {      /* deleted meanwhile */
+        return gh_fail(r, HTTP_NOT_FOUND, "room_not_found", "No such room.");
+    }
     if (status == OK) {
         *id = APR_ARRAY_IDX(rows, 0, const char **)[0];
         *created_at = APR_ARRAY_IDX(rows, 0, const char **)[1];

@@ -49,10 +49,12 @@ static struct {
     const char *conninfo;
     apr_thread_mutex_t *lock;       /* rooms and every queue */
     apr_hash_t *rooms;              /* room id -> gh_chat_sub_t list */
-    apr_pool_t *pool;
     apr_thread_t *thread;
     volatile int stop;
+    int started;                    /* the listener has connected once */
     apr_int64_t last_id;            /* the highest id handed out */
+    apr_hash_t *room_last;          /* room id -> highest id handed out there */
+    apr_pool_t *keep;               /* long-lived memory, used under lock */
     apr_int64_t seen[SEEN_MAX];     /* a ring of ids handed out ... */
     apr_hash_t *seen_set;           /* ... and the same as a set */
     int seen_next;
@@ -125,6 +127,24 @@ static int first_time(apr_int64_t id)
     return 1;
 }
 
+/* Rows of one room commit in id order (gh_chat_store locks the room), so
+ * a room's highest id handed out is where its catch-up starts. Called
+ * under bus.lock (from the listener and from subscribers). */
+static void note_room_last(apr_int64_t room, apr_int64_t id)
+{
+    apr_int64_t *last = apr_hash_get(bus.room_last, &room, sizeof(room));
+
+    if (last == NULL) {
+        last = apr_palloc(bus.keep, sizeof(apr_int64_t) * 2);
+        last[1] = room;
+        apr_hash_set(bus.room_last, &last[1], sizeof(room), last);
+        *last = 0;
+    }
+    if (id > *last) {
+        *last = id;
+    }
+}
+
 /* Hands every row of res (ordered by id) to the sockets of its room. */
 static void dispatch(PGresult *res)
 {
@@ -138,6 +158,7 @@ static void dispatch(PGresult *res)
             continue;
         }
         apr_thread_mutex_lock(bus.lock);
+        note_room_last(room, id);
         for (sub = apr_hash_get(bus.rooms, &room, sizeof(room)); sub; sub = sub->next) {
             if (sub->count == sub->cap) {
                 sub->overflow = 1;
@@ -155,19 +176,24 @@ static void dispatch(PGresult *res)
 
 /* ---- the listener ------------------------------------------------------ */
 
-/* "{1,2,3}": the rooms with a socket in this child. */
-static const char *local_rooms(apr_pool_t *p)
+/* The rooms with a socket in this child, and where each one's catch-up
+ * starts, as two PostgreSQL arrays "{1,2}" and "{40,52}". */
+static void local_rooms(apr_pool_t *p, const char **rooms, const char **lasts)
 {
-    const char *list = NULL;
+    const char *r = NULL, *l = NULL;
 
     apr_thread_mutex_lock(bus.lock);
     for (apr_hash_index_t *hi = apr_hash_first(p, bus.rooms); hi; hi = apr_hash_next(hi)) {
-        const apr_int64_t *room;
+        const apr_int64_t *room, *last;
         apr_hash_this(hi, (const void **)&room, NULL, NULL);
-        list = apr_psprintf(p, "%s%s%" APR_INT64_T_FMT, list ? list : "", list ? "," : "", *room);
+        last = apr_hash_get(bus.room_last, room, sizeof(*room));
+        r = apr_psprintf(p, "%s%s%" APR_INT64_T_FMT, r ? r : "", r ? "," : "", *room);
+        l = apr_psprintf(p, "%s%s%" APR_INT64_T_FMT, l ? l : "", l ? "," : "",
+                         last ? *last : bus.last_id);
     }
     apr_thread_mutex_unlock(bus.lock);
-    return apr_pstrcat(p, "{", list ? list : "", "}", NULL);
+    *rooms = apr_pstrcat(p, "{", r ? r : "", "}", NULL);
+    *lasts = apr_pstrcat(p, "{", l ? l : "", "}", NULL);
 }
 
 static void fetch(PGconn *pg, const char *sql, int n, const char *const *params)
@@ -205,19 +231,23 @@ static PGconn *connect_and_listen(apr_pool_t *p, int *warned)
         return NULL;
     }
     PQclear(res);
-    if (bus.last_id == 0) {              /* first start: from now on */
+    if (!bus.started) {                  /* first start: from now on */
         res = PQexec(pg, "SELECT coalesce(max(id), 0) FROM chat_messages");
         if (PQresultStatus(res) == PGRES_TUPLES_OK) {
             bus.last_id = apr_atoi64(PQgetvalue(res, 0, 0));
+            bus.started = 1;
         }
         PQclear(res);
     }
-    else {                               /* back: whatever came meanwhile */
-        const char *params[] = { apr_psprintf(p, "%" APR_INT64_T_FMT, bus.last_id),
-                                 local_rooms(p) };
-        fetch(pg, "SELECT " ROW_COLUMNS " FROM chat_messages WHERE id > $1::bigint"
-                  " AND room_id = ANY ($2::bigint[]) ORDER BY id LIMIT " CATCH_UP_MAX,
-              2, params);
+    {
+        /* whatever came while this connection was not listening: after a
+         * loss, and for sockets that joined before the first connect */
+        const char *params[2];
+        local_rooms(p, &params[0], &params[1]);
+        fetch(pg, "SELECT m.id, m.room_id, m.kind, m.nickname, m.sender, m.profile_url,"
+                  " m.message FROM chat_messages m JOIN unnest($1::bigint[], $2::bigint[])"
+                  " AS t(room, last) ON m.room_id = t.room AND m.id > t.last"
+                  " ORDER BY m.id LIMIT " CATCH_UP_MAX, 2, params);
     }
     if (*warned) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, bus.s, "chat bus: connected again");
@@ -306,9 +336,10 @@ void gh_chat_bus_child_init(apr_pool_t *pchild, server_rec *s)
         return;
     }
     bus.s = s;
-    bus.pool = pchild;
     bus.rooms = apr_hash_make(pchild);
-    bus.seen_set = apr_hash_make(pchild);
+    apr_pool_create(&bus.keep, pchild);
+    bus.seen_set = apr_hash_make(bus.keep);
+    bus.room_last = apr_hash_make(bus.keep);
     apr_pool_create(&work, pchild);
     if (apr_thread_mutex_create(&bus.lock, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS
         || apr_thread_create(&bus.thread, NULL, listener, work, pchild) != APR_SUCCESS) {
@@ -316,7 +347,8 @@ void gh_chat_bus_child_init(apr_pool_t *pchild, server_rec *s)
         bus.thread = NULL;
         return;
     }
-    apr_pool_cleanup_register(pchild, NULL, stop_listener, apr_pool_cleanup_null);
+    /* before pchild's subpools (the listener's work pool) are destroyed */
+    apr_pool_pre_cleanup_register(pchild, NULL, stop_listener);
 }
 
 /* ---- subscriptions ----------------------------------------------------- */
@@ -361,7 +393,8 @@ static apr_status_t unsubscribe_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-gh_chat_sub_t *gh_chat_subscribe(apr_pool_t *p, apr_int64_t room, gh_ws_t *ws, int queue_max)
+gh_chat_sub_t *gh_chat_subscribe(apr_pool_t *p, apr_int64_t room, apr_int64_t since, gh_ws_t *ws,
+                                 int queue_max)
 {
     gh_chat_sub_t *sub = apr_pcalloc(p, sizeof(*sub));
 
@@ -373,6 +406,9 @@ gh_chat_sub_t *gh_chat_subscribe(apr_pool_t *p, apr_int64_t room, gh_ws_t *ws, i
     apr_thread_mutex_lock(bus.lock);
     sub->next = apr_hash_get(bus.rooms, &room, sizeof(room));
     set_room(room, sub);
+    if (apr_hash_get(bus.room_last, &room, sizeof(room)) == NULL) {
+        note_room_last(room, since);     /* where a catch-up for it starts */
+    }
     apr_thread_mutex_unlock(bus.lock);
     apr_pool_cleanup_register(p, sub, unsubscribe_cleanup, apr_pool_cleanup_null);
     return sub;

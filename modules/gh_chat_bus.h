@@ -23,8 +23,10 @@ void gh_chat_bus_child_init(apr_pool_t *pchild, server_rec *s);
 int gh_chat_bus_running(void);
 
 /* Subscribes ws to room with a queue of queue_max events; undone when p
- * is cleaned up. */
-gh_chat_sub_t *gh_chat_subscribe(apr_pool_t *p, apr_int64_t room, gh_ws_t *ws, int queue_max);
+ * is cleaned up. since: the room's highest id when the socket came, where
+ * a catch-up starts if the listener has to make one. */
+gh_chat_sub_t *gh_chat_subscribe(apr_pool_t *p, apr_int64_t room, apr_int64_t since, gh_ws_t *ws,
+                                 int queue_max);
 
 /* Ends a subscription now (idempotent). */
 void gh_chat_unsubscribe(gh_chat_sub_t *sub);
