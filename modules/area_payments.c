@@ -350,7 +350,7 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
  * (in its own pool: a follower reads it after the leader's pool is gone). */
 static void run_deductions(request_rec *r, gh_batch_item_t **items, int n)
 {
-    const char **cols[4], *args[4], *code, *message;
+    const char **cols[4], *args[4];
     apr_array_header_t *rows;
     int status;
 
@@ -387,23 +387,8 @@ static void run_deductions(request_rec *r, gh_batch_item_t **items, int n)
             }
             items[ord - 1]->result = e;
         }
-        for (int i = 0; i < n; i++) {
-            if (items[i]->result == NULL) {
-                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "points_deduct_batch gave no "
-                              "outcome for item %d", i + 1);
-                status = gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
-                                 "An internal error occurred.");
-            }
-        }
     }
-    if (status != OK) {
-        gh_http_failure(r, &code, &message);
-        for (int i = 0; i < n; i++) {
-            items[i]->status = status;
-            items[i]->code = code ? code : "internal_error";
-            items[i]->message = message ? message : "An internal error occurred.";
-        }
-    }
+    gh_batch_finish(r, items, n, status, "points_deduct_batch");
 }
 
 static int deduct(request_rec *r, const gh_route_params_t *params)

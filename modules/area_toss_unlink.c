@@ -176,27 +176,7 @@ static void run_batch(request_rec *r, gh_batch_item_t **items, int n)
             }
         }
     }
-    for (int i = 0; i < n; i++) {
-        if (status == OK && items[i]->result == NULL) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s gave no outcome for item %d",
-                          label, i + 1);
-            status = gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
-                             "An internal error occurred.");
-        }
-    }
-    if (status != OK) {
-        const char *code, *message;
-        gh_http_failure(r, &code, &message);
-        if (code == NULL || message == NULL) {
-            code = "internal_error";
-            message = "An internal error occurred.";
-        }
-        for (int i = 0; i < n; i++) {
-            items[i]->status = status;
-            items[i]->code = code;
-            items[i]->message = message;
-        }
-    }
+    gh_batch_finish(r, items, n, status, label);
 }
 
 static void child_init(apr_pool_t *pchild, server_rec *s)

@@ -95,3 +95,27 @@ int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item)
     return item->status == OK ? OK
                               : gh_fail(r, item->status, item->code, item->message);
 }
+
+void gh_batch_finish(request_rec *leader, gh_batch_item_t **items, int n, int status,
+                     const char *label)
+{
+    const char *code, *message;
+
+    for (int i = 0; status == OK && i < n; i++) {
+        if (items[i]->result == NULL) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, leader, "%s gave no outcome for item %d",
+                          label, i + 1);
+            status = gh_fail(leader, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                             "An internal error occurred.");
+        }
+    }
+    if (status == OK) {
+        return;
+    }
+    gh_http_failure(leader, &code, &message);
+    for (int i = 0; i < n; i++) {
+        items[i]->status = status;
+        items[i]->code = code && message ? code : "internal_error";
+        items[i]->message = code && message ? message : "An internal error occurred.";
+    }
+}

@@ -34,6 +34,12 @@ typedef void (*gh_batch_run_fn)(request_rec *leader, gh_batch_item_t **items, in
 gh_batch_t *gh_batch_create(apr_pool_t *pchild, int max_items, int max_leaders,
                             gh_batch_run_fn run);
 
+/* Ends a run function: with status OK, an item left without a result is
+ * an internal error (logged with label); a failure (recorded on leader
+ * with gh_fail) is given to every item. */
+void gh_batch_finish(request_rec *leader, gh_batch_item_t **items, int n, int status,
+                     const char *label);
+
 /* Queues item, waits until its batch has run, and returns OK or the
  * failed status (recorded on r with gh_fail). */
 int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item);

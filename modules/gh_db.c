@@ -171,8 +171,11 @@ static int ensure_prepared(ap_dbd_t *rec, apr_hash_t **stmts, const char **faile
 
 /* Opens a connection with statements ready. A pooled connection whose
  * server went away since its last use is dropped before anything is sent,
- * and one retry follows: the pool hands the same connection back (it is
- * LIFO), and mod_dbd resets it first. */
+ * and another is taken: mod_dbd resets a dropped one when it is next
+ * handed out, but after a database restart every pooled connection is
+ * stale, and concurrent requests may take the reset ones first. Nothing
+ * was sent, so trying again is safe. */
+#define STALE_TRIES 8
 static int db_open(request_rec *r, gh_db_t *db)
 {
     for (int attempt = 0;; attempt++) {
@@ -195,7 +198,7 @@ static int db_open(request_rec *r, gh_db_t *db)
         else {
             return OK;
         }
-        if (attempt == 0 && connection_lost(db->rec)) {
+        if (attempt < STALE_TRIES && connection_lost(db->rec)) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                           "stale database connection at %s; retrying on a fresh one", what);
             dbd_close(r->server, db->rec);
