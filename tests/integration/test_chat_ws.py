@@ -939,3 +939,15 @@ def test_bearer_and_gateway_clients_share_a_room(bsrv, srv, pg, user):
     for c in (a, b):
         assert c.recv()["message"] == "섞여도 됨"
 
+
+
+def test_mod_reqtimeout_is_off_an_upgraded_socket(srv, pg):
+    """conf/gamehoney.conf gives request headers at most 20 s
+    (RequestReadTimeout header=10-20); a socket quiet for longer, with no
+    ping due yet (every 30 s), must still be open: the filter is gone."""
+    room = new_room(pg)
+    who = ident()
+    c = joined(srv, room, who)
+    time.sleep(23)
+    c.say("still here")
+    c.expect(chat_event(who, "still here"))
