@@ -470,21 +470,6 @@ def test_client_close_is_answered(srv, pg, code, reason):
     a.expect(leave_event(wb))
 
 
-def test_unmasked_frame_is_closed_1002(srv, pg):
-    room = new_room(pg)
-    wa, wb = ident(), ident()
-    a = joined(srv, room, wa)
-    raw = RawWS.open(srv, room, wb).accepted()
-    raw.recv_json()
-    a.expect(join_event(wb))
-    raw.send_frame(OP_TEXT, json.dumps({"type": "chat.message", "message": "unmasked"}),
-                   mask=False)
-    assert raw.recv_close()[0] == 1002
-    assert raw.closed_by_server()
-    a.expect(leave_event(wb))
-    assert rows(pg, room, ["message"]) == []
-
-
 def test_unmasked_ping_is_closed_1002(srv, pg):
     room = new_room(pg)
     raw = RawWS.open(srv, room, ident()).accepted()
@@ -510,8 +495,14 @@ OVERSIZED = {
 }
 
 
-@pytest.mark.parametrize("send", OVERSIZED.values(), ids=OVERSIZED.keys())
-def test_oversized_frame_or_message_is_closed_1009(srv, pg, send):
+# a client frame without a mask is a protocol error (1002)
+REFUSED = {name: (send, 1009) for name, send in OVERSIZED.items()}
+REFUSED["unmasked"] = (lambda raw: raw.send_frame(
+    OP_TEXT, json.dumps({"type": "chat.message", "message": "unmasked"}), mask=False), 1002)
+
+
+@pytest.mark.parametrize("send,code", REFUSED.values(), ids=REFUSED.keys())
+def test_refused_frame_closes_the_socket(srv, pg, send, code):
     room = new_room(pg)
     wa, wb = ident(), ident()
     a = joined(srv, room, wa)
@@ -519,7 +510,7 @@ def test_oversized_frame_or_message_is_closed_1009(srv, pg, send):
     raw.recv_json()
     a.expect(join_event(wb))
     send(raw)
-    assert raw.recv_close()[0] == 1009
+    assert raw.recv_close()[0] == code
     assert raw.closed_by_server()
     a.expect(leave_event(wb))
     assert rows(pg, room, ["message"]) == []
