@@ -160,14 +160,21 @@ static void dispatch(PGresult *res)
         apr_thread_mutex_lock(bus.lock);
         note_room_last(room, id);
         for (sub = apr_hash_get(bus.rooms, &room, sizeof(room)); sub; sub = sub->next) {
+            /* one wakeup per batch the socket has not yet taken: a socket
+             * stuck writing to a slow client must not fill its wakeup
+             * pipe and block this thread (and the lock) */
+            int wake = sub->count == 0 && !sub->overflow;
             if (sub->count == sub->cap) {
                 sub->overflow = 1;
+                wake = 1;
             }
             else {
                 apr_atomic_inc32(&e->refs);
                 sub->ring[(sub->head + sub->count++) % sub->cap] = e;
             }
-            gh_ws_wakeup(sub->ws);
+            if (wake) {
+                gh_ws_wakeup(sub->ws);
+            }
         }
         apr_thread_mutex_unlock(bus.lock);
         event_release(e);
