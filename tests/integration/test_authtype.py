@@ -202,9 +202,9 @@ def test_unknown_kid_refetches_at_most_once_per_child_per_minute(server, google)
             token = fakes.make_jwt(google.claims(**google_claims()), key=stranger,
                                    kid=f"unknown-{i}")
             assert_invalid_token(validate(server, token))
+        # at most one fetch per child in the minute, all told: a child that
+        # got none of the six requests above may make its one fetch here
         assert google.jwks_fetches - before <= 2
-        if eligible:
-            assert google.jwks_fetches - before == after_new
 
         # the keys the cache holds still work
         assert validate(server, google.id_token(google_claims())).status_code == 200
