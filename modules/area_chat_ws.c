@@ -53,14 +53,17 @@ static request_rec *scratch_request(session_t *s)
     return tmp;
 }
 
-static void store(gh_ws_t *ws, session_t *s, const char *kind, const char *message)
+/* A join or leave notice, or a message; its id in *id when stored. */
+static int store(session_t *s, const char *kind, const char *message, apr_int64_t *id)
 {
-    const char *id, *at;
+    const char *id_text, *at;
+    int status;
 
-    if (gh_chat_store(scratch_request(s), s->room, kind, &s->who, message, &id, &at) != OK
-        && ws != NULL) {
-        send_error(ws, s, "unavailable", "The message could not be stored; send it again.");
+    status = gh_chat_store(scratch_request(s), s->room, kind, &s->who, message, &id_text, &at);
+    if (status == OK && id) {
+        *id = apr_atoi64(id_text);
     }
+    return status;
 }
 
 static void on_text(gh_ws_t *ws, const char *msg, apr_size_t len, void *baton)
@@ -86,7 +89,9 @@ static void on_text(gh_ws_t *ws, const char *msg, apr_size_t len, void *baton)
                    "breaks and tabs.", s->max_chars));
         return;
     }
-    store(ws, s, "message", text);
+    if (store(s, "message", text, NULL) != OK) {
+        send_error(ws, s, "unavailable", "The message could not be stored; send it again.");
+    }
     /* keep pace with a sender's burst: the room's events go out between
      * its messages, not only when the burst ends */
     gh_chat_deliver(s->sub);
@@ -109,6 +114,7 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
     json_object *room_json;
     apr_array_header_t *rows;
     const char *args[1];
+    apr_int64_t joined;
     gh_ws_t *ws;
     int status;
 
@@ -131,23 +137,25 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
     s->r = r;
     s->max_chars = (apr_size_t)GH_CONF_INT(sc, chat_max_message, GH_DEFAULT_CHAT_MAX_MESSAGE);
     apr_pool_create(&s->scratch, r->pool);
+    /* Subscribed, then joined, then answered: every event stored after
+     * the client has its 101 reaches it, and its own join comes first. */
+    s->sub = gh_chat_subscribe(r->pool, s->room,
+                               apr_atoi64(APR_ARRAY_IDX(rows, 0, const char **)[0]),
+                               GH_CONF_INT(sc, chat_queue, GH_DEFAULT_CHAT_QUEUE));
+    if ((status = store(s, "join", NULL, &joined)) != OK) {
+        return status;
+    }
     limits.ping_seconds = GH_CONF_INT(sc, chat_ping, GH_DEFAULT_CHAT_PING);
     limits.idle_seconds = GH_CONF_INT(sc, chat_idle, GH_DEFAULT_CHAT_IDLE);
     limits.max_message = (apr_size_t)GH_CONF_INT(sc, chat_max_frame, GH_DEFAULT_CHAT_MAX_FRAME);
-    if ((ws = gh_ws_upgrade(r, &limits, &handlers, s)) == NULL) {
-        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
-                       "The WebSocket could not be set up.");
+    if ((ws = gh_ws_upgrade(r, &limits, &handlers, s)) != NULL) {
+        gh_chat_attach(s->sub, ws, joined);
+        gh_ws_run(ws);
     }
-    /* subscribed before the join is stored, so the joiner sees it too */
-    s->sub = gh_chat_subscribe(r->pool, s->room, apr_atoi64(APR_ARRAY_IDX(rows, 0, const char **)[0]),
-                               ws, GH_CONF_INT(sc, chat_queue, GH_DEFAULT_CHAT_QUEUE));
-    apr_pool_clear(s->scratch);
-    store(ws, s, "join", NULL);
-    gh_ws_run(ws);
     gh_chat_unsubscribe(s->sub);
-    apr_pool_clear(s->scratch);
-    store(NULL, s, "leave", NULL);
-    return OK;
+    store(s, "leave", NULL, NULL);
+    return ws ? OK : gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                             "The WebSocket could not be set up.");
 }
 
 static const gh_route_t routes[] = {

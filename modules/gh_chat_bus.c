@@ -28,6 +28,7 @@
 #define ROW_COLUMNS    "id, room_id, kind, nickname, sender, profile_url, message"
 
 struct gh_chat_event {
+    apr_int64_t id;
     apr_pool_t *pool;
     volatile apr_uint32_t refs;
     const char *text;
@@ -36,7 +37,8 @@ struct gh_chat_event {
 
 struct gh_chat_sub {
     apr_int64_t room;
-    gh_ws_t *ws;
+    apr_int64_t floor;              /* ids below it came before the socket */
+    gh_ws_t *ws;                    /* NULL until attached */
     gh_chat_event_t **ring;
     int cap, head, count;
     int overflow;
@@ -75,7 +77,7 @@ static void event_release(gh_chat_event_t *e)
 }
 
 /* The seed's shapes: chat.message, chat.user.join, chat.user.leave. */
-static gh_chat_event_t *render(PGresult *res, int row)
+static gh_chat_event_t *render(PGresult *res, int row, apr_int64_t id)
 {
     const char *kind = PQgetvalue(res, row, 2);
     apr_pool_t *p;
@@ -87,6 +89,7 @@ static gh_chat_event_t *render(PGresult *res, int row)
         return NULL;
     }
     e = apr_pcalloc(p, sizeof(*e));
+    e->id = id;
     e->pool = p;
     e->refs = 1;
     j = gh_json_object(p);
@@ -154,12 +157,15 @@ static void dispatch(PGresult *res)
         gh_chat_event_t *e;
         gh_chat_sub_t *sub;
 
-        if (!first_time(id) || (e = render(res, i)) == NULL) {
+        if (!first_time(id) || (e = render(res, i, id)) == NULL) {
             continue;
         }
         apr_thread_mutex_lock(bus.lock);
         note_room_last(room, id);
         for (sub = apr_hash_get(bus.rooms, &room, sizeof(room)); sub; sub = sub->next) {
+            if (id < sub->floor) {
+                continue;
+            }
             /* one wakeup per batch the socket has not yet taken: a socket
              * stuck writing to a slow client must not fill its wakeup
              * pipe and block this thread (and the lock) */
@@ -172,7 +178,7 @@ static void dispatch(PGresult *res)
                 apr_atomic_inc32(&e->refs);
                 sub->ring[(sub->head + sub->count++) % sub->cap] = e;
             }
-            if (wake) {
+            if (wake && sub->ws) {
                 gh_ws_wakeup(sub->ws);
             }
         }
@@ -370,6 +376,17 @@ static void set_room(apr_int64_t room, gh_chat_sub_t *head)
     }
 }
 
+/* Drops the queued events below floor (all of them with APR_INT64_MAX);
+ * a queue is in id order. Under bus.lock. */
+static void drop_below(gh_chat_sub_t *sub, apr_int64_t floor)
+{
+    while (sub->count > 0 && sub->ring[sub->head]->id < floor) {
+        event_release(sub->ring[sub->head]);
+        sub->head = (sub->head + 1) % sub->cap;
+        sub->count--;
+    }
+}
+
 void gh_chat_unsubscribe(gh_chat_sub_t *sub)
 {
     apr_thread_mutex_lock(bus.lock);
@@ -385,11 +402,7 @@ void gh_chat_unsubscribe(gh_chat_sub_t *sub)
             *link = sub->next;
         }
         set_room(sub->room, head);
-        while (sub->count > 0) {
-            event_release(sub->ring[sub->head]);
-            sub->head = (sub->head + 1) % sub->cap;
-            sub->count--;
-        }
+        drop_below(sub, APR_INT64_MAX);
     }
     apr_thread_mutex_unlock(bus.lock);
 }
@@ -400,25 +413,35 @@ static apr_status_t unsubscribe_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-gh_chat_sub_t *gh_chat_subscribe(apr_pool_t *p, apr_int64_t room, apr_int64_t since, gh_ws_t *ws,
+gh_chat_sub_t *gh_chat_subscribe(apr_pool_t *p, apr_int64_t room, apr_int64_t since,
                                  int queue_max)
 {
     gh_chat_sub_t *sub = apr_pcalloc(p, sizeof(*sub));
 
     sub->room = room;
-    sub->ws = ws;
     sub->cap = queue_max;
     sub->ring = apr_pcalloc(p, sizeof(*sub->ring) * queue_max);
     sub->active = 1;
     apr_thread_mutex_lock(bus.lock);
     sub->next = apr_hash_get(bus.rooms, &room, sizeof(room));
     set_room(room, sub);
-    if (apr_hash_get(bus.room_last, &room, sizeof(room)) == NULL) {
-        note_room_last(room, since);     /* where a catch-up for it starts */
+    if (sub->next == NULL) {
+        /* the room was not followed here, so what the listener last
+         * handed out there is stale: a catch-up for it starts at since */
+        note_room_last(room, since);
     }
     apr_thread_mutex_unlock(bus.lock);
     apr_pool_cleanup_register(p, sub, unsubscribe_cleanup, apr_pool_cleanup_null);
     return sub;
+}
+
+void gh_chat_attach(gh_chat_sub_t *sub, gh_ws_t *ws, apr_int64_t floor)
+{
+    apr_thread_mutex_lock(bus.lock);
+    sub->ws = ws;
+    sub->floor = floor;
+    drop_below(sub, floor);
+    apr_thread_mutex_unlock(bus.lock);
 }
 
 int gh_chat_deliver(gh_chat_sub_t *sub)

@@ -22,11 +22,16 @@ void gh_chat_bus_child_init(apr_pool_t *pchild, server_rec *s);
 /* Whether the bus runs in this child (else sockets cannot be served). */
 int gh_chat_bus_running(void);
 
-/* Subscribes ws to room with a queue of queue_max events; undone when p
- * is cleaned up. since: the room's highest id when the socket came, where
- * a catch-up starts if the listener has to make one. */
-gh_chat_sub_t *gh_chat_subscribe(apr_pool_t *p, apr_int64_t room, apr_int64_t since, gh_ws_t *ws,
+/* Subscribes to room with a queue of queue_max events; undone when p is
+ * cleaned up. since: the room's highest id before the socket came, where
+ * a catch-up starts if the listener has to make one. Events queue up
+ * until the socket is attached. */
+gh_chat_sub_t *gh_chat_subscribe(apr_pool_t *p, apr_int64_t room, apr_int64_t since,
                                  int queue_max);
+
+/* Gives the subscription its socket, to be woken when events come; from
+ * now on the room's events with ids below floor are not its own. */
+void gh_chat_attach(gh_chat_sub_t *sub, gh_ws_t *ws, apr_int64_t floor);
 
 /* Ends a subscription now (idempotent). */
 void gh_chat_unsubscribe(gh_chat_sub_t *sub);

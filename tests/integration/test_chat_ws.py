@@ -597,14 +597,15 @@ def test_idle_socket_is_closed_1000(tight, pg):
 
 def assert_room_order(pg, room, who, events):
     """A socket's events are the room's join and message rows in id order,
-    from the first one it received (its own join, or another's that raced
-    it) to the last, with nothing left out, repeated or reordered."""
+    from its own join to the last, with nothing left out, repeated or
+    reordered."""
     assert "leave" not in kinds(pg, room)
-    db = [norm(as_event(r)) for r in rows(pg, room, ["join", "message"])]
+    db = rows(pg, room, ["join", "message"])
     got = [norm(e) for e in events]
-    assert join_event(who) in got, who
-    start = db.index(got[0])
-    want = db[start:]
+    assert got and got[0] == join_event(who), (who, got[:3])
+    own = next(i for i, r in enumerate(db) if r["kind"] == "join"
+               and r["user_id"] == who["user_id"])
+    want = [norm(as_event(r)) for r in db[own:]]
     if got != want:
         i = next(i for i, (g, w) in enumerate(zip(got + [None] * len(want), want)) if g != w)
         missing = [w for w in want if w not in got]
@@ -613,6 +614,40 @@ def assert_room_order(pg, room, who, events):
             f"room order has {want[i:i + 3]}; "
             + (f"{len(missing)} never arrived: {missing[:3]}" if missing
                else "all arrived, out of id order"))
+
+
+def test_everything_stored_after_the_101_arrives_own_join_first(srv, pg):
+    """Sockets join while the room is busy: each one's join is stored before
+    its 101, its first event is that join, and nothing stored after it is
+    missed (the subscription is made before the 101, not after)."""
+    room = new_room(pg)
+    stop, statuses = threading.Event(), []
+
+    def busy():
+        k = 0
+        while not stop.is_set():
+            statuses.append(post_message(srv, room, f"busy-{k}", ident()).status_code)
+            k += 1
+    poster = threading.Thread(target=busy, daemon=True)
+    poster.start()
+    whos, readers = [], []
+    try:
+        for i in range(40):
+            who = ident(nickname=f"late{i:02d}")
+            client = Client(srv, room, who)
+            # the 101 is in: the join must already be a committed row
+            assert pg.scalar("SELECT count(*) FROM chat_messages WHERE room_id = %s AND "
+                             "kind = 'join' AND user_id = %s", (room, who["user_id"])) == 1, i
+            whos.append(who)
+            readers.append(Reader(client, lambda evs: any(e.get("message") == "end"
+                                                          for e in evs)))
+    finally:
+        stop.set()
+        poster.join(10)
+    assert post_message(srv, room, "end", ident()).status_code == 201
+    assert statuses and set(statuses) == {201}, set(statuses)
+    for who, reader in zip(whos, readers):
+        assert_room_order(pg, room, who, reader.result())
 
 
 def test_200_clients_each_receive_every_message_in_order(srv, pg):
@@ -712,6 +747,9 @@ def test_database_restart_loses_nothing_committed(srv, make_server, pg, log_allo
         r = rest(srv, "while-down")
         assert r.status_code == 503, r.text
         assert r.json()["error"] == "database_unavailable"
+        raw = RawWS.open(srv, room, ident())            # no 101 without a stored join
+        assert raw.status == 503, raw.body
+        assert json.loads(raw.body)["error"] == "database_unavailable"
         time.sleep(1)
     finally:
         pg.start()
