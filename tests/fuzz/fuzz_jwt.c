@@ -53,26 +53,11 @@
 #include "gh_crypto.h"
 #include "gh_json.h"
 #include "gh_jwt.h"
+#include "../jwt_messages.h"
 
 #define KEY     "fuzz-hs256-key-0123456789abcdef"
 #define KEYLEN  (sizeof(KEY) - 1)
 #define NOW     APR_INT64_C(1700000000)
-
-#define MSG_LONG    "the token is too long"
-#define MSG_PARTS   "the token does not have three parts"
-#define MSG_B64     "a token part is not base64url"
-#define MSG_OBJECT  "a token part is not a JSON object"
-#define MSG_NO_ALG  "the token names no algorithm"
-#define MSG_SIG     "the signature is not base64url"
-#define MSG_ISS     "the token has the wrong issuer"
-#define MSG_AUD     "the token is for another audience"
-#define MSG_NO_AUD  "the token must not name an audience"
-#define MSG_CLIENT  "the token is for another client"
-#define MSG_USE     "the token is of the wrong kind"
-#define MSG_EXP     "the token has no valid expiry"
-#define MSG_EXPIRED "the token has expired"
-#define MSG_NBF     "the token is not valid yet"
-#define MSG_IAT     "the token was issued in the future"
 
 /* The public half of a 2048-bit test key; corpus/fuzz_jwt/rs256_* were
  * signed with its private half, which is not kept. */

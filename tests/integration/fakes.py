@@ -528,12 +528,31 @@ def _claims_apply(claims, overrides):
     return claims
 
 
+class _KeySet:
+    """The RS256 signing keys of an identity provider fake: the current one
+    signs, the JWKS publishes it with the older ones still honoured."""
+
+    def _init_keys(self):
+        self.key = RsaKey()
+        self._keys = [self.key]
+
+    def rotate_key(self, drop_old=False):
+        with self._lock:
+            self.key = RsaKey()
+            self._keys = [self.key] if drop_old else [self.key] + self._keys
+            return self.key
+
+    def jwks(self) -> dict:
+        with self._lock:
+            return {"keys": [k.jwk() for k in self._keys]}
+
+
 # --------------------------------------------------------------------------
 # Google (spec section 6)
 # --------------------------------------------------------------------------
 
 
-class GoogleFake(_Fake):
+class GoogleFake(_KeySet, _Fake):
     """Google OAuth 2.0 token endpoint + JWKS.
 
     POST /token, GET /oauth2/v3/certs (also /.well-known/openid-configuration).
@@ -557,8 +576,7 @@ class GoogleFake(_Fake):
         self.id_token_ttl = 3600
         self.scope = "openid email profile"
         self.refresh_token = None
-        self.key = RsaKey()
-        self._keys = [self.key]
+        self._init_keys()
         self._codes = {}
         self.jwks_fetches = 0
         self.issued = []              # token responses handed out (dicts)
@@ -574,17 +592,6 @@ class GoogleFake(_Fake):
 
     def _reset_extra(self):
         self.jwks_fetches = 0
-
-    # -- keys ------------------------------------------------------------
-    def rotate_key(self, drop_old=False):
-        with self._lock:
-            self.key = RsaKey()
-            self._keys = [self.key] if drop_old else [self.key] + self._keys
-            return self.key
-
-    def jwks(self) -> dict:
-        with self._lock:
-            return {"keys": [k.jwk() for k in self._keys]}
 
     # -- tokens ----------------------------------------------------------
     def claims(self, **overrides) -> dict:
@@ -708,7 +715,7 @@ class GoogleFake(_Fake):
 # --------------------------------------------------------------------------
 
 
-class CognitoFake(_Fake):
+class CognitoFake(_KeySet, _Fake):
     """Cognito Identity Provider JSON API at POST / + pool JWKS.
 
     Switches (attributes): prefix_types (``__type`` as
@@ -736,8 +743,7 @@ class CognitoFake(_Fake):
         self.auto_confirm = False
         self.default_confirmation_code = "123456"
         self.scope = "aws.cognito.signin.user.admin"
-        self.key = RsaKey()
-        self._keys = [self.key]
+        self._init_keys()
         self.users = {}               # username -> dict
         self._sessions = {}           # origin_jti -> {"username", "revoked", "auth_time"}
         self._refresh = {}            # refresh token -> origin_jti
@@ -759,17 +765,7 @@ class CognitoFake(_Fake):
         self._challenges.clear()
         self.jwks_fetches = 0
 
-    # -- keys and tokens ---------------------------------------------------
-    def rotate_key(self, drop_old=False):
-        with self._lock:
-            self.key = RsaKey()
-            self._keys = [self.key] if drop_old else [self.key] + self._keys
-            return self.key
-
-    def jwks(self) -> dict:
-        with self._lock:
-            return {"keys": [k.jwk() for k in self._keys]}
-
+    # -- tokens ------------------------------------------------------------
     def secret_hash(self, username) -> str:
         return cognito_secret_hash(self.client_secret, username, self.client_id)
 

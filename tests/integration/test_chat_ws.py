@@ -226,18 +226,25 @@ def test_default_conf_trusts_the_gateway_only_from_its_address(server, pg, log_a
 
 # ====================================================================== events
 
+def converse(srv_a, srv_b, room, first="안녕하세요!", second="반가워요"):
+    """a joins through srv_a, b through srv_b; each says one thing and both
+    sockets get both, after a has seen b join. Returns a, b and who they are."""
+    wa, wb = ident(), ident()
+    a = joined(srv_a, room, wa)
+    b = joined(srv_b, room, wb)
+    a.expect(join_event(wb))
+    a.say(first)
+    for c in (a, b):
+        c.expect(chat_event(wa, first))
+    b.say(second)
+    for c in (a, b):
+        c.expect(chat_event(wb, second))
+    return a, b, wa, wb
+
+
 def test_echo_and_broadcast_with_join_and_leave(srv, pg):
     room = new_room(pg)
-    wa, wb = ident(), ident()
-    a = joined(srv, room, wa)
-    b = joined(srv, room, wb)
-    a.expect(join_event(wb))
-    a.say("안녕하세요!")
-    for c in (a, b):
-        c.expect(chat_event(wa, "안녕하세요!"))
-    b.say("반가워요")
-    for c in (a, b):
-        c.expect(chat_event(wb, "반가워요"))
+    a, b, wa, wb = converse(srv, srv, room)
     b.close()
     a.expect(leave_event(wb))
     a.nothing()
@@ -680,16 +687,8 @@ def test_200_clients_each_receive_every_message_in_order(srv, pg):
 def test_two_servers_deliver_each_others_messages(srv, make_server, pg):
     other = chat_server_b(make_server)
     room = new_room(pg)
-    wa, wb, wc, wd = ident(), ident(), ident(), ident()
-    a = joined(srv, room, wa)
-    b = joined(other, room, wb)
-    a.expect(join_event(wb))
-    a.say("A에서")
-    for c in (a, b):
-        c.expect(chat_event(wa, "A에서"))
-    b.say("B에서")
-    for c in (a, b):
-        c.expect(chat_event(wb, "B에서"))
+    wc, wd = ident(), ident()
+    a, b, wa, wb = converse(srv, other, room, "A에서", "B에서")
     assert post_message(other, room, "REST via B", wc).status_code == 201
     for c in (a, b):
         c.expect(chat_event(wc, "REST via B"))

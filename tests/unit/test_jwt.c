@@ -18,23 +18,7 @@
 #include "gh_crypto.h"
 #include "gh_json.h"
 #include "gh_jwt.h"
-
-#define MSG_LONG    "the token is too long"
-#define MSG_PARTS   "the token does not have three parts"
-#define MSG_B64     "a token part is not base64url"
-#define MSG_OBJECT  "a token part is not a JSON object"
-#define MSG_NO_ALG  "the token names no algorithm"
-#define MSG_SIG     "the signature is not base64url"
-
-#define MSG_ISS     "the token has the wrong issuer"
-#define MSG_AUD     "the token is for another audience"
-#define MSG_NO_AUD  "the token must not name an audience"
-#define MSG_CLIENT  "the token is for another client"
-#define MSG_USE     "the token is of the wrong kind"
-#define MSG_EXP     "the token has no valid expiry"
-#define MSG_EXPIRED "the token has expired"
-#define MSG_NBF     "the token is not valid yet"
-#define MSG_IAT     "the token was issued in the future"
+#include "../jwt_messages.h"
 
 #define NOW         APR_INT64_C(1700000000)
 #define KEY         "k3y-for-hs256-tests-0123456789abcdef"
