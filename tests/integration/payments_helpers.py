@@ -103,6 +103,17 @@ def order(pg, order_id):
     return dict(zip(ORDER_COLS, rows[0])) if rows else None
 
 
+def assert_paid_once(pg, order_id, payment_key, uid, amount):
+    """The order is DONE with payment_key and was credited to uid exactly
+    once: one ledger row (the payer is new), the balance is the amount, and
+    every balance matches its ledger."""
+    row = order(pg, order_id)
+    assert (row["status"], row["payment_key"]) == ("DONE", payment_key), row
+    assert credits_for(pg, order_id) == [(uid, amount)]
+    assert balance(pg, uid) == amount and len(ledger(pg, uid)) == 1
+    assert_consistent(pg)
+
+
 def cancels(pg, order_id):
     rows = pg.query("SELECT id, amount, reason, status, transaction_key FROM payment_cancels "
                     "WHERE order_id = %s ORDER BY id", (order_id,))

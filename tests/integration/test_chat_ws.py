@@ -255,13 +255,22 @@ def test_echo_and_broadcast_with_join_and_leave(srv, pg):
     assert [r["message"] for r in got if r["kind"] == "message"] == ["안녕하세요!", "반가워요"]
 
 
-def test_a_vanished_client_leaves(srv, pg):
-    """A TCP connection that just goes away (no close frame) is a leave."""
-    room = new_room(pg)
+def watched_raw(srv, room):
+    """A raw client that has its own join, watched by an ordinary client
+    that has seen it join. Returns the watcher, the raw client and who the
+    raw one is."""
     wa, wb = ident(), ident()
     a = joined(srv, room, wa)
     raw = RawWS.open(srv, room, wb).accepted()
+    assert raw.recv_json() == join_event(wb)
     a.expect(join_event(wb))
+    return a, raw, wb
+
+
+def test_a_vanished_client_leaves(srv, pg):
+    """A TCP connection that just goes away (no close frame) is a leave."""
+    room = new_room(pg)
+    a, raw, wb = watched_raw(srv, room)
     raw.abort()
     a.expect(leave_event(wb))
     assert until(lambda: kinds(pg, room) == ["join", "join", "leave"])
@@ -462,11 +471,7 @@ def test_ping_gets_a_pong_with_the_same_payload(srv, pg, payload):
                          ids=["1000", "1001", "4000", "no code"])
 def test_client_close_is_answered(srv, pg, code, reason):
     room = new_room(pg)
-    wa, wb = ident(), ident()
-    a = joined(srv, room, wa)
-    raw = RawWS.open(srv, room, wb).accepted()
-    raw.recv_json()
-    a.expect(join_event(wb))
+    a, raw, wb = watched_raw(srv, room)
     if code is None:
         raw.send_frame(OP_CLOSE, b"")
     else:
@@ -511,11 +516,7 @@ REFUSED["unmasked"] = (lambda raw: raw.send_frame(
 @pytest.mark.parametrize("send,code", REFUSED.values(), ids=REFUSED.keys())
 def test_refused_frame_closes_the_socket(srv, pg, send, code):
     room = new_room(pg)
-    wa, wb = ident(), ident()
-    a = joined(srv, room, wa)
-    raw = RawWS.open(srv, room, wb).accepted()
-    raw.recv_json()
-    a.expect(join_event(wb))
+    a, raw, wb = watched_raw(srv, room)
     send(raw)
     assert raw.recv_close()[0] == code
     assert raw.closed_by_server()

@@ -15,7 +15,8 @@ import requests
 
 from accounts_helpers import assert_error
 from payments_helpers import (BASE, DB_ERRORS, TOSS_FAILED_LOG, admin_of, assert_confirm_call,
-                              assert_consistent, assert_upstream, balance, cancel_calls,
+                              assert_consistent, assert_paid_once, assert_upstream, balance,
+                              cancel_calls,
                               cancels, confirm_key, confirms, credits_for, grant, ledger,
                               module_timeout, new_amount, order, pay, payer, prepared, success,
                               success_body, toss_confirm_directly, tp, wait_for, webhook)
@@ -61,11 +62,7 @@ def test_50_concurrent_success_redirects_credit_once(server, tp, user, pg):
     for c in calls:
         assert_confirm_call(c, tp, oid, pk, amount)
     assert tp.payments[pk]["status"] == "DONE"
-    row = order(pg, oid)
-    assert (row["status"], row["payment_key"]) == ("DONE", pk)
-    assert credits_for(pg, oid) == [(uid, amount)]
-    assert balance(pg, uid) == amount and len(ledger(pg, uid)) == 1
-    assert_consistent(pg)
+    assert_paid_once(pg, oid, pk, uid, amount)
 
 
 def test_50_concurrent_duplicate_webhooks_credit_once(server, tp, user, pg):
@@ -79,11 +76,7 @@ def test_50_concurrent_duplicate_webhooks_credit_once(server, tp, user, pg):
     assert [r.status_code for r in replies] == [200] * 50, \
         sorted({(r.status_code, r.text) for r in replies})
     assert all(r.json() == {"status": "ok", "order_status": "DONE"} for r in replies)
-    row = order(pg, oid)
-    assert (row["status"], row["payment_key"]) == ("DONE", pk)
-    assert credits_for(pg, oid) == [(uid, amount)]
-    assert balance(pg, uid) == amount and len(ledger(pg, uid)) == 1
-    assert_consistent(pg)
+    assert_paid_once(pg, oid, pk, uid, amount)
 
 
 def test_redirects_and_webhooks_racing_credit_once(server, tp, user, pg):
@@ -109,10 +102,7 @@ def test_redirects_and_webhooks_racing_credit_once(server, tp, user, pg):
         else:
             # a webhook may land before the confirm: READY then, DONE after
             assert r.json()["status"] == "ok" and r.json()["order_status"] in ("READY", "DONE")
-    assert order(pg, oid)["status"] == "DONE"
-    assert credits_for(pg, oid) == [(uid, amount)]
-    assert balance(pg, uid) == amount
-    assert_consistent(pg)
+    assert_paid_once(pg, oid, pk, uid, amount)
 
 
 # ====================================================================== deductions
