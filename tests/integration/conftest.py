@@ -239,6 +239,16 @@ def client_from(ip):
     return s
 
 
+def until_ok(fn, timeout=30):
+    """Calls fn() until it answers 200 or the time is up; its last answer."""
+    deadline = time.time() + timeout
+    while True:
+        r = fn()
+        if r.status_code == 200 or time.time() > deadline:
+            return r
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def workdir():
     base = tempfile.mkdtemp(prefix="gamehoney-test-")

@@ -131,6 +131,15 @@ def prepared(srv, auth, amount, name="게임 포인트 충전"):
     return r.json()["orderId"]
 
 
+def authorized(srv, tp, user):
+    """A new payer's prepared order that the buyer has authenticated at Toss,
+    not yet confirmed: (uid, auth, amount, order id, paymentKey)."""
+    uid, auth = payer(user)
+    amount = new_amount()
+    oid = prepared(srv, auth, amount)
+    return uid, auth, amount, oid, tp.authorize(oid, amount)
+
+
 def success(srv, order_id, payment_key, amount, **kw):
     params = {"paymentType": "NORMAL", "orderId": order_id, "paymentKey": payment_key,
               "amount": str(amount)}

@@ -1,9 +1,8 @@
 """The database going away: 503 with nothing half-written, then recovery."""
-import time
 
 import pytest
 
-from conftest import PASSWORD, USER
+from conftest import PASSWORD, USER, until_ok
 
 PATH = "/api/auth/disconnect-callback"
 AUTH = (USER, PASSWORD)
@@ -14,15 +13,6 @@ def state(pg, uid):
     return (pg.scalar("SELECT count(*) FROM users WHERE id = %s", (uid,)),
             pg.scalar("SELECT count(*) FROM subscriptions WHERE user_id = %s", (uid,)),
             pg.scalar("SELECT count(*) FROM push_tokens WHERE user_id = %s", (uid,)))
-
-
-def until_ok(fn, timeout=20):
-    deadline = time.time() + timeout
-    while True:
-        r = fn()
-        if r.status_code == 200 or time.time() > deadline:
-            return r
-        time.sleep(0.2)
 
 
 def test_database_down_gives_503_then_recovers(server, pg, user, log_allow):
@@ -46,7 +36,7 @@ def test_database_down_gives_503_then_recovers(server, pg, user, log_allow):
         pg.start()
     assert state(pg, uid) == (1, 2, 1)
     assert pg.scalar("SELECT count(*) FROM unlink_audit") == audits
-    r = until_ok(lambda: server.get("/health"))
+    r = until_ok(lambda: server.get("/health"), timeout=20)
     assert r.json()["database"] == "ok"
     r = server.post(PATH, auth=AUTH, json={"userKey": key, "referrer": "UNLINK"})
     assert r.status_code == 200

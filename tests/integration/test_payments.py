@@ -16,7 +16,7 @@ from accounts_helpers import as_ip, assert_error, assert_invalid_token, bearer, 
 from conftest import free_port
 from payments_helpers import (AUTHZ_FAILURE_LOG, BASE, ORDER_ID, TOSS_FAILED_LOG,
                               assert_confirm_call, assert_consistent, assert_upstream,
-                              balance, cancel_calls, cancels, confirms,
+                              authorized, balance, cancel_calls, cancels, confirms,
                               credits_for, grant, ledger, lookups, new_amount, order, pay,
                               payer, admin_of, prepare, prepared, success, success_body,
                               toss_confirm_directly, tp, webhook)
@@ -206,10 +206,7 @@ def test_success_confirms_credits_once_and_a_repeat_is_harmless(server, tp, user
 
 
 def test_success_without_payment_type_works(server, tp, user, pg):
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     r = server.get(BASE + "/success", params={"orderId": oid, "paymentKey": pk,
                                               "amount": str(amount)})
     assert r.status_code == 200, r.text
@@ -219,10 +216,7 @@ def test_success_without_payment_type_works(server, tp, user, pg):
 
 @pytest.mark.parametrize("delta", [1, -1, 1000, -(10**6)])
 def test_success_with_a_wrong_amount_never_confirms(server, tp, user, pg, delta):
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     wrong = amount + delta
     r = success(server, oid, pk, wrong)
     if wrong <= 0:
@@ -244,10 +238,7 @@ def test_success_with_a_wrong_amount_never_confirms(server, tp, user, pg, delta)
 
 def test_a_tampered_amount_cannot_buy_more_points(server, tp, user, pg):
     """The buyer pays 1000 in the window and edits the redirect to 1000000."""
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     assert_error(success(server, oid, pk, 1000000), 400, "amount_mismatch")
     assert confirms(tp, oid) == []
     assert balance(pg, uid) == 0
@@ -271,10 +262,7 @@ def test_a_tampered_amount_cannot_buy_more_points(server, tp, user, pg):
     {"amount": "true"},
 ], ids=lambda p: repr(p)[:40])
 def test_success_with_bad_parameters_is_400(server, tp, user, pg, params):
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     query = {"paymentType": "NORMAL", "orderId": oid, "paymentKey": pk, "amount": str(amount)}
     for k, v in params.items():
         if v is None:
@@ -325,10 +313,7 @@ def test_success_for_a_cancelled_order_is_409(server, tp, user, pg):
 def test_already_processed_payment_is_reconciled_from_toss(server, tp, user, pg):
     """An earlier confirm went through but its answer was lost: confirm now
     says ALREADY_PROCESSED_PAYMENT, the module asks Toss and credits once."""
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     toss_confirm_directly(tp, pk, oid, amount)
     r = success(server, oid, pk, amount)
     assert r.status_code == 200, r.text
@@ -383,10 +368,7 @@ def test_confirm_refused_by_toss_fails_the_order(server, tp, user, pg, case):
 def test_confirm_upstream_error_is_502_and_the_retry_finishes(server, tp, user, pg,
                                                               log_allow, fault):
     log_allow(TOSS_FAILED_LOG)
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     if fault == "PROVIDER_ERROR":
         tp.script("confirm", 400, "PROVIDER_ERROR", "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해주세요.")
     else:
@@ -928,10 +910,7 @@ def test_cancel_refuses_bad_input(server, tp, user, pg, body):
 def test_webhook_credits_a_payment_we_never_heard_back_about(server, tp, user, pg):
     """The buyer paid and closed the window before the redirect: Toss's
     webhook finishes the order."""
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     toss_confirm_directly(tp, pk, oid, amount)
     r = webhook(server, tp.webhook_body(pk))
     assert r.status_code == 200, r.text
@@ -972,10 +951,7 @@ def test_webhook_never_trusts_the_body(server, tp, user, pg):
 @pytest.mark.parametrize("toss_status,ours", [("EXPIRED", "FAILED"), ("ABORTED", "FAILED"),
                                               ("CANCELED", "CANCELLED")])
 def test_webhook_closes_a_ready_order_that_toss_closed(server, tp, user, pg, toss_status, ours):
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     tp.set_status(pk, toss_status)
     r = webhook(server, tp.webhook_body(pk))
     assert r.status_code == 200, r.text
@@ -1043,10 +1019,7 @@ def test_webhook_with_a_bad_body_is_400(server, tp, raw):
 @pytest.mark.parametrize("fault", ["status500", "garbage"])
 def test_webhook_when_toss_fails_is_5xx_so_toss_resends(server, tp, user, pg, log_allow, fault):
     log_allow(TOSS_FAILED_LOG)
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     toss_confirm_directly(tp, pk, oid, amount)
     tp.fail_next(f"/v1/payments/{pk}", fault)
     assert_upstream(webhook(server, tp.webhook_body(pk)), 502)
@@ -1063,10 +1036,7 @@ def test_webhook_when_toss_is_unreachable_is_503(make_server, server, tp, user, 
     down = make_server("toss-payments-refused",
                        f'GameHoneyTossPaymentsURL "http://127.0.0.1:{free_port()}"\n')
     log_allow(TOSS_FAILED_LOG)            # after make_server: it applies to running servers
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     toss_confirm_directly(tp, pk, oid, amount)
     assert_upstream(webhook(down, tp.webhook_body(pk)), 503)
     assert order(pg, oid)["status"] == "READY" and balance(pg, uid) == 0
@@ -1229,10 +1199,7 @@ def test_manual_add_points_refuses_bad_input(server, user, pg, body):
 
 def test_check_payment_credits_a_stuck_payment_once(server, tp, user, pg):
     admin, admin_auth = admin_of(user)
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     toss_confirm_directly(tp, pk, oid, amount)
     r = server.get(f"{BASE}/admin/check-payment/{oid}", headers=admin_auth)
     assert r.status_code == 200, r.text
@@ -1281,10 +1248,7 @@ def test_check_payment_without_a_toss_payment(server, tp, user, pg):
 
 def test_recover_failed_payment(server, tp, user, pg):
     admin, admin_auth = admin_of(user)
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     # Toss refused our confirm, yet the payment ended up DONE at Toss
     tp.script("confirm", 400, "REJECT_CARD_COMPANY", REJECT_MESSAGE)
     assert success(server, oid, pk, amount).status_code == 400
@@ -1309,10 +1273,7 @@ def test_recover_failed_payment(server, tp, user, pg):
 
 def test_recover_refuses_payments_toss_did_not_complete(server, tp, user, pg):
     admin, admin_auth = admin_of(user)
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     body = assert_error(server.post(f"{BASE}/admin/recover-failed-payment/{oid}",
                                     headers=admin_auth), 409, "not_recoverable")
     assert "IN_PROGRESS" in body["message"]

@@ -14,11 +14,11 @@ import pytest
 import requests
 
 from accounts_helpers import assert_error
+from conftest import until_ok
 from payments_helpers import (BASE, DB_ERRORS, TOSS_FAILED_LOG, admin_of, assert_confirm_call,
-                              assert_consistent, assert_paid_once, assert_upstream, balance,
-                              cancel_calls,
-                              cancels, confirm_key, confirms, credits_for, grant, ledger,
-                              module_timeout, new_amount, order, pay, payer, prepared, success,
+                              assert_consistent, assert_paid_once, assert_upstream, authorized,
+                              balance, cancel_calls, cancels, confirm_key, confirms,
+                              credits_for, grant, ledger, module_timeout, new_amount, order, pay, payer, prepared, success,
                               success_body, toss_confirm_directly, tp, wait_for, webhook)
 
 assert tp  # the fixture, imported for pytest
@@ -48,10 +48,7 @@ def check_payment(srv, admin_auth, oid):
 # ====================================================================== duplicates
 
 def test_50_concurrent_success_redirects_credit_once(server, tp, user, pg):
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     params = {"paymentType": "NORMAL", "orderId": oid, "paymentKey": pk, "amount": str(amount)}
     replies = parallel(lambda _: get(server, BASE + "/success", params=params), range(50))
     assert [r.status_code for r in replies] == [200] * 50, \
@@ -66,10 +63,7 @@ def test_50_concurrent_success_redirects_credit_once(server, tp, user, pg):
 
 
 def test_50_concurrent_duplicate_webhooks_credit_once(server, tp, user, pg):
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     toss_confirm_directly(tp, pk, oid, amount)
     body = tp.webhook_body(pk)
     replies = parallel(lambda _: post(server, BASE + "/webhook", json=body), range(50))
@@ -82,10 +76,7 @@ def test_50_concurrent_duplicate_webhooks_credit_once(server, tp, user, pg):
 def test_redirects_and_webhooks_racing_credit_once(server, tp, user, pg):
     """The buyer's redirect (which confirms) and Toss's webhooks (which
     re-fetch) arrive together, 25 of each."""
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     params = {"paymentType": "NORMAL", "orderId": oid, "paymentKey": pk, "amount": str(amount)}
     body = tp.webhook_body(pk)
     body["data"]["status"] = "DONE"          # what Toss would send once it is done
@@ -219,15 +210,6 @@ def test_concurrent_cancels_of_one_order_refund_once(server, tp, user, pg):
 
 # ====================================================================== the database fails
 
-def until_200(fn, timeout=30):
-    deadline = time.time() + timeout
-    while True:
-        r = fn()
-        if r.status_code == 200 or time.time() > deadline:
-            return r
-        time.sleep(0.2)
-
-
 def test_database_restart_during_webhooks_loses_and_doubles_nothing(server, tp, user, pg,
                                                                     log_allow):
     log_allow(DB_ERRORS)
@@ -284,7 +266,7 @@ def test_database_restart_during_webhooks_loses_and_doubles_nothing(server, tp, 
     # Toss resends every delivery that did not get a 200
     for o, status, _ in answers:
         if status != 200:
-            r = until_200(lambda: webhook(server, tp.webhook_body(o[2])))
+            r = until_ok(lambda: webhook(server, tp.webhook_body(o[2])))
             assert r.status_code == 200, r.text
             assert r.json() == {"status": "ok", "order_status": "DONE"}
     for uid, oid, pk, amount in orders:
@@ -300,10 +282,7 @@ def test_database_restart_during_webhooks_loses_and_doubles_nothing(server, tp, 
 def test_webhook_while_the_database_is_down_is_503_so_toss_resends(server, tp, user, pg,
                                                                   log_allow):
     log_allow(DB_ERRORS)
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     toss_confirm_directly(tp, pk, oid, amount)
     pg.stop()
     try:
@@ -312,7 +291,7 @@ def test_webhook_while_the_database_is_down_is_503_so_toss_resends(server, tp, u
         pg.start()
     assert_error(r, 503, "database_unavailable")
     assert order(pg, oid)["status"] == "READY" and balance(pg, uid) == 0
-    r = until_200(lambda: webhook(server, tp.webhook_body(pk)))
+    r = until_ok(lambda: webhook(server, tp.webhook_body(pk)))
     assert r.status_code == 200, r.text
     assert r.json() == {"status": "ok", "order_status": "DONE"}
     assert credits_for(pg, oid) == [(uid, amount)]
@@ -344,7 +323,7 @@ def test_user_routes_while_the_database_is_down_are_503(server, tp, user, pg, lo
     assert confirms(tp, oid) == [] and tp.payments[pk]["status"] == "IN_PROGRESS"
     assert pg.scalar("SELECT count(*) FROM payment_orders WHERE user_id = %s", (uid,)) == 1
     assert balance(pg, uid) == 1000 and len(ledger(pg, uid)) == 1
-    r = until_200(lambda: success(server, oid, pk, amount))
+    r = until_ok(lambda: success(server, oid, pk, amount))
     assert r.json() == success_body(oid, pk, amount)
     assert credits_for(pg, oid) == [(uid, amount)]
     assert_consistent(pg)
@@ -385,10 +364,7 @@ def test_database_failure_while_crediting_then_retry_credits_once(server, tp, us
     webhook) credits once."""
     log_allow(DB_ERRORS)
     action, status, code = FAILURES[failure]
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     ledger_trigger(oid, action)
     if route == "webhook":
         toss_confirm_directly(tp, pk, oid, amount)
@@ -449,10 +425,7 @@ def test_confirm_timeout_then_the_retried_redirect_credits_once(server, tp, user
                                                                 log_allow):
     log_allow(TOSS_FAILED_LOG)
     slow_toss(tp, 3)
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     tp.fail_next("/v1/payments/confirm", "timeout")
     assert_upstream(success(server, oid, pk, amount), 504)
     row = order(pg, oid)
@@ -480,10 +453,7 @@ def test_confirm_timeout_then_admin_check_credits_once(server, tp, user, pg, log
     log_allow(TOSS_FAILED_LOG)
     slow_toss(tp, 4)
     admin, admin_auth = admin_of(user)
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     tp.fail_next("/v1/payments/confirm", "timeout")
     assert_upstream(success(server, oid, pk, amount), 504)
     assert order(pg, oid)["status"] == "READY"
@@ -515,10 +485,7 @@ def test_confirm_timeout_then_admin_check_credits_once(server, tp, user, pg, log
 def test_webhook_timeout_is_504_and_the_resend_credits_once(server, tp, user, pg, log_allow):
     log_allow(TOSS_FAILED_LOG)
     slow_toss(tp, 1)
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid = prepared(server, auth, amount)
-    pk = tp.authorize(oid, amount)
+    uid, auth, amount, oid, pk = authorized(server, tp, user)
     toss_confirm_directly(tp, pk, oid, amount)
     tp.fail_next(f"/v1/payments/{pk}", "timeout")
     assert_upstream(webhook(server, tp.webhook_body(pk)), 504)
