@@ -8,7 +8,7 @@ MODULE := .libs/mod_gamehoney.so
 all: build
 build: $(MODULE)
 
-$(MODULE): $(GH_SRC) $(GH_HDR) apxs.mk
+$(MODULE): $(GH_SRC) $(GH_HDR) apxs.mk | deps
 	@echo "apxs -c mod_gamehoney.la"
 	@$(APXS) -c -o mod_gamehoney.la $(APXS_FLAGS) $(GH_SRC) > .build.log || { cat .build.log; exit 1; }
 

@@ -3,8 +3,10 @@ APXS      ?= apxs
 GH_SRC    := mod_gamehoney.c $(sort $(wildcard modules/*.c))
 GH_HDR    := $(sort $(wildcard modules/*.h))
 GH_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-GH_INC    := $(shell pkg-config --cflags libpq json-c 2>/dev/null)
-GH_LIBS   := $(shell pkg-config --libs json-c libpq openssl libcurl 2>/dev/null) -lwslay
+# Deferred (=, not :=): pkg-config and the -dev packages may only exist once
+# `make deps` has run, which is after make has read this file.
+GH_INC     = $(shell pkg-config --cflags libpq json-c)
+GH_LIBS    = $(shell pkg-config --libs json-c libpq openssl libcurl) -lwslay
 APXS_FLAGS = $(addprefix -Wc$(comma),$(GH_CFLAGS)) $(GH_INC) $(GH_LIBS)
 
 comma := ,
