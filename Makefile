@@ -3,14 +3,14 @@ include apxs.mk
 
 MODULE := .libs/mod_gamehoney.so
 
-.PHONY: all build install deps run test unit fuzz-smoke fuzz integration bench migrate clean
+.PHONY: all build install deps run token test unit fuzz-smoke fuzz integration bench migrate clean
 
 all: build
 build: $(MODULE)
 
 $(MODULE): $(GH_SRC) $(GH_HDR) apxs.mk | deps
 	@echo "apxs -c mod_gamehoney.la"
-	@$(APXS) -c -o mod_gamehoney.la $(APXS_FLAGS) $(GH_SRC) > .build.log || { cat .build.log; exit 1; }
+	@$(APXS) -c -o mod_gamehoney.la $(APXS_FLAGS) $(GH_SRC) > .build.log 2>&1 || { cat .build.log; exit 1; }
 
 install: $(MODULE)
 	$(APXS) -i -n gamehoney mod_gamehoney.la
@@ -20,6 +20,10 @@ deps:
 
 run: deps build
 	@scripts/run
+
+# An access token for a local user of `make run`: make -s token USER=a@example.com [ROLE=admin]
+token:
+	@scripts/token "$(USER)" "$(ROLE)" "$(TTL)"
 
 migrate:
 	@scripts/migrate "$${DATABASE_URL:?set DATABASE_URL}"

@@ -66,6 +66,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
             return rv;
         }
     }
+    gh_config_warn_unready(s);
     return gh_ratelimit_post_config(pconf, ptemp, s);
 }
 

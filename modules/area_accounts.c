@@ -104,6 +104,9 @@ static int sign_in(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, json_
     gh_user_t user;
     int expires_in, status;
 
+    if ((status = gh_http_require(r, GH_NEED_SESSIONS)) != OK) {
+        return status;
+    }
     if (gh_session_new_refresh(r->pool, &refresh, &hash) != 0) {
         return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
                        "An internal error occurred.");
@@ -113,8 +116,8 @@ static int sign_in(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, json_
     }
     if ((access = gh_session_access_token(r, user.id, user.role, user.session_id,
                                           &expires_in)) == NULL) {
-        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "not_configured",
-                       "Sessions are not configured on this server.");
+        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                       "An internal error occurred.");
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "sign-in: user %s session %s via %s",
                   user.id, user.session_id,
@@ -160,7 +163,8 @@ static int google_login(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_http_read_object(r, &in)) != OK
+    if ((status = gh_http_require(r, GH_NEED_GOOGLE)) != OK
+        || (status = gh_http_read_object(r, &in)) != OK
         || (status = gh_http_field(r, in, "id_token", GH_JWT_MAX_LEN, 0, &id_token)) != OK
         || (status = gh_http_field(r, in, "code", 2048, id_token == NULL, &code)) != OK
         || (status = gh_http_field(r, in, "redirect_uri", 2048, id_token == NULL,
@@ -338,7 +342,8 @@ static int toss_login(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_http_read_object(r, &in)) != OK
+    if ((status = gh_http_require(r, GH_NEED_TOSS_LOGIN)) != OK
+        || (status = gh_http_read_object(r, &in)) != OK
         || (status = gh_http_field(r, in, "authorizationCode", 512, 1, &code)) != OK
         || (status = gh_http_field(r, in, "referrer", 16, 0, &referrer)) != OK) {
         return status;
@@ -478,7 +483,8 @@ static int refresh(request_rec *r, const gh_route_params_t *params)
     int status, expires_in;
 
     (void)params;
-    if ((status = gh_http_read_object(r, &in)) != OK
+    if ((status = gh_http_require(r, GH_NEED_SESSIONS)) != OK
+        || (status = gh_http_read_object(r, &in)) != OK
         || (status = gh_http_field(r, in, "refresh_token", 128, 1, &presented)) != OK) {
         return status;
     }
@@ -508,8 +514,8 @@ static int refresh(request_rec *r, const gh_route_params_t *params)
                        "The refresh token is invalid, expired or revoked.");
     }
     if ((access = gh_session_access_token(r, row[1], row[3], row[2], &expires_in)) == NULL) {
-        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "not_configured",
-                       "Sessions are not configured on this server.");
+        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                       "An internal error occurred.");
     }
     return gh_http_send_json(r, HTTP_OK, session_body(r, NULL, access, expires_in, token));
 }

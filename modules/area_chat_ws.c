@@ -124,11 +124,14 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
                                   &room_json)) != OK) {
         return status;
     }
+    if ((status = gh_http_require(r, GH_NEED_CHAT)) != OK) {
+        return status;
+    }
     if (!gh_chat_bus_running()) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "chat socket refused: "
-                      "GameHoneyChatDBParams is not set");
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "chat socket refused: the chat bus "
+                      "did not start in this child");
         return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "chat_unavailable",
-                       "Chat is not configured on this server.");
+                       "Chat is unavailable on this server.");
     }
     args[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, s->room);
     if ((status = gh_db_query(r, "gh_chat_room_last", 1, args, &rows)) != OK) {

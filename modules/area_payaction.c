@@ -151,13 +151,7 @@ static int call(request_rec *r, const char *path, json_object *body, json_object
 
 static int configured(request_rec *r)
 {
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
-    if (sc->payaction_api_key == NULL || sc->payaction_mall_id == NULL
-        || sc->payaction_webhook_key == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "GameHoneyPayaction* is not configured");
-        return fail(r, HTTP_SERVICE_UNAVAILABLE, "Deposits are not configured on this server.");
-    }
-    return OK;
+    return gh_http_require(r, GH_NEED_PAYACTION);
 }
 
 static int is_admin(const request_rec *r)

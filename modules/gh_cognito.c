@@ -46,13 +46,7 @@ static const struct {
 
 int gh_cognito_ready(request_rec *r)
 {
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
-
-    if (sc->cognito_api_url && sc->cognito_client_id) {
-        return OK;
-    }
-    return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "not_configured",
-                   "Cognito sign-in is not configured on this server.");
+    return gh_http_require(r, GH_NEED_COGNITO);
 }
 
 const char *gh_cognito_secret_hash(request_rec *r, const char *username)

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "apr_strings.h"
+#include "http_core.h"
+#include "http_log.h"
 
 #include "gh_config.h"
 #include "gh_crypto.h"
@@ -146,6 +148,81 @@ int gh_config_derive(apr_pool_t *pconf, server_rec *s)
     return OK;
 }
 
+static const struct {
+    const char *what;
+    const char *settings;
+} needs[GH_NEED_COUNT] = {
+    [GH_NEED_SESSIONS]      = { "Sign-in sessions",
+                                "GameHoneySessionKey (GAMEHONEY_SESSION_KEY)" },
+    [GH_NEED_GOOGLE]        = { "Google sign-in", "GameHoneyGoogleClientID (GOOGLE_CLIENT_ID)" },
+    [GH_NEED_GOOGLE_CODE]   = { "Google's code exchange",
+                                "GameHoneyGoogleClientID and GameHoneyGoogleClientSecret "
+                                "(GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET)" },
+    [GH_NEED_COGNITO]       = { "Cognito sign-in",
+                                "GameHoneyCognitoRegion, GameHoneyCognitoUserPoolID and "
+                                "GameHoneyCognitoClientID (COGNITO_REGION, "
+                                "COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID)" },
+    [GH_NEED_TOSS_LOGIN]    = { "Toss sign-in",
+                                "GameHoneyTossClientCert and GameHoneyTossClientKey "
+                                "(TOSS_LOGIN_CERT, TOSS_LOGIN_KEY)" },
+    [GH_NEED_TOSS_PAYMENTS] = { "Payments",
+                                "GameHoneyTossPaymentsSecretKey (TOSS_SECRET_KEY)" },
+    [GH_NEED_PAYACTION]     = { "Deposits",
+                                "GameHoneyPayactionAPIKey, GameHoneyPayactionMallID and "
+                                "GameHoneyPayactionWebhookKey (PAYACTION_API_KEY, "
+                                "PAYACTION_MALL_ID, PAYACTION_WEBHOOK_KEY)" },
+    [GH_NEED_CHAT]          = { "Chat sockets",
+                                "GameHoneyChatDBParams (GAMEHONEY_DBD_PARAMS)" },
+};
+
+int gh_config_ready(const gh_server_conf_t *sc, gh_need_e need)
+{
+    switch (need) {
+    case GH_NEED_SESSIONS:
+        return sc->session_keys != NULL && sc->session_keys->nelts > 0;
+    case GH_NEED_GOOGLE:
+        return sc->google_client_id != NULL;
+    case GH_NEED_GOOGLE_CODE:
+        return sc->google_client_id != NULL && sc->google_client_secret != NULL;
+    case GH_NEED_COGNITO:
+        return sc->cognito_api_url != NULL && sc->cognito_client_id != NULL;
+    case GH_NEED_TOSS_LOGIN:
+        return sc->toss_client_cert != NULL && sc->toss_client_key != NULL;
+    case GH_NEED_TOSS_PAYMENTS:
+        return sc->toss_payments_auth != NULL;
+    case GH_NEED_PAYACTION:
+        return sc->payaction_api_key && sc->payaction_mall_id && sc->payaction_webhook_key;
+    case GH_NEED_CHAT:
+        return sc->chat_db_params != NULL;
+    default:
+        return 0;
+    }
+}
+
+void gh_config_need(gh_need_e need, const char **what, const char **settings)
+{
+    *what = needs[need].what;
+    *settings = needs[need].settings;
+}
+
+void gh_config_warn_unready(server_rec *s)
+{
+    const gh_server_conf_t *sc = gh_server_conf(s);
+
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return;
+    }
+    for (int n = 0; n < GH_NEED_COUNT; n++) {
+        /* the code exchange is worth a line only when id tokens work */
+        if (!gh_config_ready(sc, (gh_need_e)n)
+            && (n != GH_NEED_GOOGLE_CODE || gh_config_ready(sc, GH_NEED_GOOGLE))) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s not configured: its routes "
+                         "answer 503 not_configured until %s is set", needs[n].what,
+                         needs[n].settings);
+        }
+    }
+}
+
 /* A secret must come from the environment; httpd leaves an undefined
  * ${VAR} in place, which must not become a password. */
 static const char *check_secret(cmd_parms *cmd, const char *value)
@@ -157,18 +234,34 @@ static const char *check_secret(cmd_parms *cmd, const char *value)
     return NULL;
 }
 
-/* Server-wide string settings; cmd->info is the field's offset. */
-static const char *set_server_string(cmd_parms *cmd, void *dummy, const char *arg)
+/* cmd->info is the offset of the field in the server config */
+static void store_server_string(cmd_parms *cmd, const char *value)
 {
-    (void)dummy;
-    *(const char **)((char *)gh_server_conf(cmd->server) + (apr_size_t)cmd->info) = arg;
-    return NULL;
+    *(const char **)((char *)gh_server_conf(cmd->server) + (apr_size_t)cmd->info) = value;
 }
 
-static const char *set_server_secret(cmd_parms *cmd, void *dummy, const char *arg)
+/* Server-wide string settings. An empty
+ * value leaves the setting unset, so one conf that names every provider's
+ * ${VAR} serves whichever are exported non-empty. A ${VAR} httpd left in
+ * place (not exported at all) is refused: it is a typo or a missing
+ * envvars line, never a value. A secret left empty is simply not
+ * configured: its routes answer 503 not_configured. */
+static const char *set_server_string(cmd_parms *cmd, void *dummy, int argc,
+                                     char *const argv[])
 {
-    const char *err = check_secret(cmd, arg);
-    return err ? err : set_server_string(cmd, dummy, arg);
+    /* TAKE_ARGV, since httpd's TAKE1 refuses an empty "" outright */
+    const char *arg = argc == 1 ? argv[0] : "";
+
+    (void)dummy;
+    if (argc > 1) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " takes one argument", NULL);
+    }
+    if (strstr(arg, "${") != NULL) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " names an environment variable that "
+                           "is not set (export it, empty to leave this unset)", NULL);
+    }
+    store_server_string(cmd, *arg ? arg : NULL);
+    return NULL;
 }
 
 static const char *set_server_seconds(cmd_parms *cmd, void *dummy, const char *arg)
@@ -205,7 +298,11 @@ static const char *set_audit_key(cmd_parms *cmd, void *dummy, const char *arg)
     if (err == NULL && strlen(arg) < 16) {
         err = "GameHoneyAuditKey must be at least 16 characters";
     }
-    return err ? err : set_server_string(cmd, dummy, arg);
+    (void)dummy;
+    if (err == NULL) {
+        store_server_string(cmd, arg);
+    }
+    return err;
 }
 
 static const char *set_http_max_response(cmd_parms *cmd, void *dummy, const char *arg)
@@ -383,9 +480,9 @@ static const char *set_request_limit(cmd_parms *cmd, void *dcv, const char *c, c
 
 #define DIR_CONF (RSRC_CONF | ACCESS_CONF)
 #define SERVER_STRING(name, field, help) \
-    AP_INIT_TAKE1(name, set_server_string, SRV(field), RSRC_CONF, help)
+    AP_INIT_TAKE_ARGV(name, set_server_string, SRV(field), RSRC_CONF, help)
 #define SERVER_SECRET(name, field, help) \
-    AP_INIT_TAKE1(name, set_server_secret, SRV(field), RSRC_CONF, help)
+    AP_INIT_TAKE_ARGV(name, set_server_string, SRV(field), RSRC_CONF, help)
 
 const command_rec gh_config_directives[] = {
     AP_INIT_TAKE1("GameHoneyAuditKey", set_audit_key, SRV(audit_key), RSRC_CONF,

@@ -167,6 +167,30 @@ void *gh_config_merge_dir(apr_pool_t *p, void *basev, void *addv);
  * GameHoneyTossDecryptKey. Returns OK or an HTTP status. */
 int gh_config_derive(apr_pool_t *pconf, server_rec *s);
 
+/* What a group of routes needs configured before it can serve. */
+typedef enum {
+    GH_NEED_SESSIONS,
+    GH_NEED_GOOGLE,          /* id tokens */
+    GH_NEED_GOOGLE_CODE,     /* the code exchange also needs the secret */
+    GH_NEED_COGNITO,
+    GH_NEED_TOSS_LOGIN,
+    GH_NEED_TOSS_PAYMENTS,
+    GH_NEED_PAYACTION,
+    GH_NEED_CHAT,
+    GH_NEED_COUNT
+} gh_need_e;
+
+/* Non-zero when sc has what `need` asks for. */
+int gh_config_ready(const gh_server_conf_t *sc, gh_need_e need);
+
+/* What `need` serves ("Payments") and the settings that give it, named
+ * as directive (environment variable of the shipped conf). */
+void gh_config_need(gh_need_e need, const char **what, const char **settings);
+
+/* Logs one warning for each need the main server lacks, once per
+ * configuration (not on httpd's first, preflight pass). */
+void gh_config_warn_unready(server_rec *s);
+
 static APR_INLINE apr_off_t gh_conf_max_body(const gh_dir_conf_t *dc)
 {
     return dc->max_body == GH_UNSET ? GH_DEFAULT_MAX_BODY : dc->max_body;

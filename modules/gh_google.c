@@ -31,9 +31,10 @@ int gh_google_exchange(request_rec *r, const char *code, const char *redirect_ur
     gh_curl_result_e rc;
     const char *body;
 
-    if (sc->google_client_id == NULL || sc->google_client_secret == NULL) {
-        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "not_configured",
-                       "Google sign-in is not configured on this server.");
+    int status = gh_http_require(r, GH_NEED_GOOGLE_CODE);
+
+    if (status != OK) {
+        return status;
     }
     body = apr_pstrcat(r->pool, field(r->pool, "grant_type", "authorization_code"), "&",
                        field(r->pool, "code", code), "&",

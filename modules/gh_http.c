@@ -60,6 +60,19 @@ int gh_fail(request_rec *r, int status, const char *code, const char *message)
     return status;
 }
 
+int gh_http_require(request_rec *r, gh_need_e need)
+{
+    const char *what, *settings;
+
+    if (gh_config_ready(gh_server_conf(r->server), need)) {
+        return OK;
+    }
+    gh_config_need(need, &what, &settings);
+    return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "not_configured",
+                   apr_psprintf(r->pool, "%s is not configured on this server: set %s.",
+                                what, settings));
+}
+
 void gh_http_failure(const request_rec *r, const char **code, const char **message)
 {
     *code = apr_table_get(r->notes, NOTE_CODE);
@@ -166,6 +179,9 @@ int gh_http_error_document(request_rec *r, int lookup_uri)
     if (st && st->seed_errors) {
         json_object_object_add(body, "status", json_object_new_string("fail"));
         json_object_object_add(body, "msg", json_object_new_string(message));
+        if (strcmp(code, "fail") != 0) {
+            json_object_object_add(body, "error", json_object_new_string(code));
+        }
     }
     else {
         json_object_object_add(body, "error", json_object_new_string(code));

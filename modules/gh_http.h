@@ -8,6 +8,7 @@
 #include "httpd.h"
 #include <json-c/json.h>
 
+#include "gh_config.h"
 #include "gh_route.h"
 
 /* Internal URI that renders JSON error documents; reachable only through
@@ -19,6 +20,11 @@
  * httpd then renders the JSON error document with the original status and
  * every header set in r->err_headers_out. */
 int gh_fail(request_rec *r, int status, const char *code, const char *message);
+
+/* OK when the server has what `need` asks for; otherwise 503
+ * not_configured naming the settings to give (logged once at startup,
+ * not here). */
+int gh_http_require(request_rec *r, gh_need_e need);
 
 /* The code and message gh_fail last recorded on r (NULL when none). */
 void gh_http_failure(const request_rec *r, const char **code, const char **message);

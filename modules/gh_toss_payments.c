@@ -106,10 +106,5 @@ int gh_tp_fail_transient(request_rec *r, const gh_tp_answer_t *a)
 
 int gh_tp_configured(request_rec *r)
 {
-    if (gh_server_conf(r->server)->toss_payments_auth == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "GameHoneyTossPaymentsSecretKey is not set");
-        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "payments_unavailable",
-                       "Payments are not configured on this server.");
-    }
-    return OK;
+    return gh_http_require(r, GH_NEED_TOSS_PAYMENTS);
 }

@@ -21,26 +21,15 @@ gh_httpd_env() {
     GAMEHONEY_USER=$(id -un) GAMEHONEY_GROUP=$(id -gn); export GAMEHONEY_USER GAMEHONEY_GROUP
   fi
   mkdir -p "$1/run" "$1/log" "$1/conf.d"
+  gh_conf_defaults
 }
 
-# Writes the provider directives for the environment variables that are
-# set, naming the variables (secrets stay in the environment).
-gh_provider_conf() {
-  local pair directive var
-  for pair in GameHoneyGoogleClientID=GOOGLE_CLIENT_ID \
-              GameHoneyGoogleClientSecret=GOOGLE_CLIENT_SECRET \
-              GameHoneyCognitoRegion=COGNITO_REGION \
-              GameHoneyCognitoUserPoolID=COGNITO_USER_POOL_ID \
-              GameHoneyCognitoClientID=COGNITO_CLIENT_ID \
-              GameHoneyCognitoClientSecret=COGNITO_CLIENT_SECRET \
-              GameHoneyTossClientCert=TOSS_CLIENT_CERT \
-              GameHoneyTossClientKey=TOSS_CLIENT_KEY \
-              GameHoneyTossDecryptKey=TOSS_DECRYPT_KEY \
-              GameHoneyTossDecryptAAD=TOSS_DECRYPT_AAD; do
-    directive=${pair%%=*}
-    var=${pair#*=}
-    if [ -n "${!var:-}" ]; then
-      echo "$directive \"\${$var}\""
-    fi
+# Exports as empty every ${VAR} that conf/ names and the environment lacks:
+# an empty value leaves its directive unset (503 not_configured on the
+# routes that need it), where an unexported one would stop httpd.
+gh_conf_defaults() {
+  local var
+  for var in $(grep -oh '\${[A-Za-z_][A-Za-z0-9_]*}' "$GH_ROOT"/conf/*.conf | tr -d '${}' | sort -u); do
+    [ -n "${!var+set}" ] || export "$var="
   done
 }

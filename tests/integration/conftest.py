@@ -36,6 +36,17 @@ BAD_LOG = re.compile(
     r"|pool concurrency|AH00052|double free|corrupted")
 
 
+def _conf_variables():
+    names = set()
+    for name in ("gamehoney.conf", "gamehoney-api.conf"):
+        with open(os.path.join(ROOT, "conf", name), encoding="utf-8") as f:
+            names.update(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", f.read()))
+    return sorted(names)
+
+
+CONF_VARIABLES = _conf_variables()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -117,6 +128,8 @@ class Httpd:
             "GAMEHONEY_SESSION_KID": SESSION_KID,
             "GAMEHONEY_SESSION_KEY": SESSION_KEY,
         })
+        for var in CONF_VARIABLES:       # as scripts/lib.sh does: empty leaves a directive unset
+            self.env.setdefault(var, "")
         if env:
             self.env.update(env)
         self.allowed = []
