@@ -216,8 +216,8 @@ void gh_config_warn_unready(server_rec *s)
         /* the code exchange is worth a line only when id tokens work */
         if (!gh_config_ready(sc, (gh_need_e)n)
             && (n != GH_NEED_GOOGLE_CODE || gh_config_ready(sc, GH_NEED_GOOGLE))) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s not configured: its routes "
-                         "answer 503 not_configured until %s is set", needs[n].what,
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s: not configured; its routes "
+                         "answer 503 not_configured until you set %s", needs[n].what,
                          needs[n].settings);
         }
     }

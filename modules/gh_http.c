@@ -69,7 +69,7 @@ int gh_http_require(request_rec *r, gh_need_e need)
     }
     gh_config_need(need, &what, &settings);
     return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "not_configured",
-                   apr_psprintf(r->pool, "%s is not configured on this server: set %s.",
+                   apr_psprintf(r->pool, "%s: not configured on this server; set %s.",
                                 what, settings));
 }
 
