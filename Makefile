@@ -8,7 +8,9 @@ MODULE := .libs/mod_gamehoney.so
 all: build
 build: $(MODULE)
 
-$(MODULE): $(GH_SRC) $(GH_HDR) apxs.mk | deps
+# GH_NO_DEPS=1 (debian/rules) builds without `make deps`: dpkg-buildpackage
+# has the Build-Depends and must not run apt.
+$(MODULE): $(GH_SRC) $(GH_HDR) apxs.mk $(GH_VERSION_FILE) | $(if $(GH_NO_DEPS),,deps)
 	@echo "apxs -c mod_gamehoney.la"
 	@$(APXS) -c -o mod_gamehoney.la $(APXS_FLAGS) $(GH_SRC) > .build.log || { cat .build.log; exit 1; }
 

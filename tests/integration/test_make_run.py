@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from conftest import ROOT, free_port
+from conftest import ROOT, VERSION, free_port
 
 PATH = "/api/auth/disconnect-callback"
 
@@ -43,7 +43,7 @@ def test_make_run_serves_with_an_embedded_database(workdir):
                             start_new_session=True)
     try:
         health = wait_for(f"http://127.0.0.1:{port}/health")
-        assert health.json() == {"status": "ok", "version": "0.1.0", "database": "ok"}
+        assert health.json() == {"status": "ok", "version": VERSION, "database": "ok"}
 
         secret = os.path.join(var, "secrets", "toss-callback-password")
         assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
