@@ -3,17 +3,40 @@ include apxs.mk
 
 MODULE := .libs/mod_gamehoney.so
 
-.PHONY: all build install deps run token test unit fuzz-smoke fuzz integration bench migrate clean
+.PHONY: all build install deb package-test deps run token test unit fuzz-smoke fuzz integration bench migrate clean
 
 all: build
 build: $(MODULE)
 
-$(MODULE): $(GH_SRC) $(GH_HDR) apxs.mk | deps
+# GH_NO_DEPS=1 (debian/rules) builds without `make deps`: dpkg-buildpackage
+# has the Build-Depends and must not run apt.
+$(MODULE): $(GH_SRC) $(GH_HDR) apxs.mk $(GH_VERSION_FILE) | $(if $(GH_NO_DEPS),,deps)
 	@echo "apxs -c mod_gamehoney.la"
 	@$(APXS) -c -o mod_gamehoney.la $(APXS_FLAGS) $(GH_SRC) > .build.log 2>&1 || { cat .build.log; exit 1; }
 
+# Installs as Debian lays a module out; DESTDIR stages it (debian/rules).
+# Not apxs -i, which edits httpd.conf.
+MODDIR  ?= /usr/lib/apache2/modules
+MODSDIR ?= /etc/apache2/mods-available
+DATADIR ?= /usr/share/mod-gamehoney
+SBINDIR ?= /usr/sbin
+
 install: $(MODULE)
-	$(APXS) -i -n gamehoney mod_gamehoney.la
+	install -D -m 0644 $(MODULE) $(DESTDIR)$(MODDIR)/mod_gamehoney.so
+	install -D -m 0644 -t $(DESTDIR)$(MODSDIR) conf/debian/gamehoney.load conf/debian/gamehoney.conf
+	install -D -m 0644 -t $(DESTDIR)$(DATADIR)/sql sql/[0-9][0-9][0-9]_*.sql
+	install -D -m 0644 -t $(DESTDIR)$(DATADIR)/chat conf/chat/chat.html
+	install -D -m 0755 -t $(DESTDIR)$(DATADIR)/scripts scripts/migrate
+	install -d $(DESTDIR)$(SBINDIR)
+	ln -sfr $(DESTDIR)$(DATADIR)/scripts/migrate $(DESTDIR)$(SBINDIR)/gamehoney-migrate
+
+# dist/libapache2-mod-gamehoney_<version>_<arch>.deb, built from a copy.
+deb:
+	@scripts/deb
+
+# Installs that .deb in a fresh Debian 12 root and serves /health from it.
+package-test: deb
+	@tests/package/deb-test
 
 deps:
 	@scripts/deps

@@ -5,6 +5,7 @@
 
 #include "ap_provider.h"
 #include "apr_strings.h"
+#include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "mod_auth.h"
@@ -66,8 +67,15 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
             return rv;
         }
     }
-    gh_config_warn_unready(s);
-    return gh_ratelimit_post_config(pconf, ptemp, s);
+    if ((rv = gh_ratelimit_post_config(pconf, ptemp, s)) != OK) {
+        return rv;
+    }
+    /* Once per configuration that serves, as httpd's own "configured" line. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "mod_gamehoney/" GH_VERSION " configured");
+        gh_config_warn_unready(s);
+    }
+    return OK;
 }
 
 static void child_init(apr_pool_t *p, server_rec *s)

@@ -10,6 +10,9 @@
 extern module AP_MODULE_DECLARE_DATA gamehoney_module;
 APLOG_USE_MODULE(gamehoney);
 
-#define GH_VERSION "0.1.0"
+/* apxs.mk passes it from debian/changelog, so it has one source. */
+#ifndef GH_VERSION
+#error "GH_VERSION is not defined: build with make (apxs.mk reads debian/changelog)"
+#endif
 
 #endif

@@ -25,6 +25,9 @@ from requests.adapters import HTTPAdapter
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HTTPD = os.environ.get("GH_HTTPD", "/usr/sbin/apache2")
+# The module's version, from where the build takes it: debian/changelog's top entry.
+with open(os.path.join(ROOT, "debian", "changelog")) as _f:
+    VERSION = re.match(r"\S+ \((?:\d+:)?([^)-]+)", _f.readline()).group(1)
 USER = "gamehoney"
 PASSWORD = "Vq7pXk2mR9tL4wZs8nB3cJ6h"       # test-only credential
 AUDIT_KEY = "test-audit-key-0123456789"

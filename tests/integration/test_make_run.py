@@ -5,6 +5,7 @@ import time
 
 import requests
 
+from conftest import VERSION
 from make_run_helpers import MakeRun, gone
 
 PATH = "/api/auth/disconnect-callback"
@@ -14,7 +15,7 @@ def test_make_run_serves_with_an_embedded_database(workdir):
     with MakeRun(os.path.join(workdir, "make-run-var")) as run:
         health = requests.get(run.url + "/health", timeout=10)
         assert health.status_code == 200
-        assert health.json()["database"] == "ok"
+        assert health.json() == {"status": "ok", "version": VERSION, "database": "ok"}
 
         secret = os.path.join(run.var, "secrets", "toss-callback-password")
         assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
