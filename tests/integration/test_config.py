@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 
+from accounts_helpers import bearer, forge_session
 from conftest import HTTPD, ROOT, Httpd
 
 def directive_names():
@@ -59,6 +60,30 @@ def test_bad_directive_values_are_refused(config_check, line, message):
     r = config_check("bad", f"<Location /api/auth/disconnect-callback>\n    {line}\n</Location>\n")
     assert r.returncode != 0
     assert message in r.stderr
+
+
+def test_a_provider_variable_not_exported_refuses_to_start(config_check):
+    r = config_check("unexported", unset=["TOSS_SECRET_KEY"])
+    assert r.returncode != 0
+    assert ("GameHoneyTossPaymentsSecretKey names an environment variable that is not set "
+            "(export it, empty to leave this unset)") in r.stderr
+
+
+def test_a_provider_directive_given_too_much_is_refused(config_check):
+    r = config_check("two", 'GameHoneyGoogleClientID "a" "b"\n')
+    assert r.returncode != 0
+    assert "GameHoneyGoogleClientID takes one argument" in r.stderr
+
+
+def test_an_empty_provider_secret_leaves_its_routes_not_configured(make_server):
+    srv = make_server("no-payments", 'GameHoneyTossPaymentsSecretKey ""\n')
+    r = srv.post("/api/payments/payment/prepare", json={"amount": 1000, "order_name": "x"},
+                 headers=bearer(forge_session()))
+    assert r.status_code == 503
+    assert r.json() == {"error": "not_configured", "message":
+                        "Payments: not configured on this server; set "
+                        "GameHoneyTossPaymentsSecretKey (TOSS_SECRET_KEY)."}
+    assert "Payments: not configured; its routes answer 503" in srv.log_text()
 
 
 def test_short_audit_key_is_refused(config_check):
