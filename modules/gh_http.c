@@ -179,9 +179,6 @@ int gh_http_error_document(request_rec *r, int lookup_uri)
     if (st && st->seed_errors) {
         json_object_object_add(body, "status", json_object_new_string("fail"));
         json_object_object_add(body, "msg", json_object_new_string(message));
-        if (strcmp(code, "fail") != 0) {
-            json_object_object_add(body, "error", json_object_new_string(code));
-        }
     }
     else {
         json_object_object_add(body, "error", json_object_new_string(code));
