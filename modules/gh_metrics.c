@@ -453,24 +453,42 @@ static void render_requests(sink_t *k)
     }
 }
 
+/* Families of one unlabelled series, and of one counter per fixed kind
+ * (every kind shown, zero or not). */
+static void one_histogram(sink_t *k, const char *name, const char *help, const hist_t *h,
+                          const scale_t *sc)
+{
+    family(k, name, "histogram", help);
+    histogram(k, name, NULL, h, sc);
+}
+
+static void one_counter(sink_t *k, const char *name, const char *help, const apr_uint64_t *c)
+{
+    family(k, name, "counter", help);
+    counter(k, name, NULL, c);
+}
+
+static void by_kind(sink_t *k, const char *name, const char *help, const char *const *kinds,
+                    const apr_uint64_t *c, int n)
+{
+    family(k, name, "counter", help);
+    for (int i = 0; i < n; i++) {
+        counter(k, name, label(k->r->pool, NULL, "kind", kinds[i]), &c[i]);
+    }
+}
+
 static void render_database(sink_t *k)
 {
-    apr_pool_t *p = k->r->pool;
-
-    family(k, "gamehoney_db_acquire_seconds", "histogram",
-           "Time spent waiting for a pooled mod_dbd connection.");
-    histogram(k, "gamehoney_db_acquire_seconds", NULL, &m.seg->db_wait, &time_scale);
-    family(k, "gamehoney_db_acquire_failures_total", "counter",
-           "Times mod_dbd had no connection to give.");
-    counter(k, "gamehoney_db_acquire_failures_total", NULL, &m.seg->db_acquire_failures);
-    family(k, "gamehoney_db_errors_total", "counter", "Failed statements by kind.");
-    for (int i = 0; i < GH_DB_ERROR_COUNT; i++) {
-        counter(k, "gamehoney_db_errors_total", label(p, NULL, "kind", db_error_names[i]),
-                &m.seg->db_errors[i]);
-    }
-    family(k, "gamehoney_batch_items", "histogram",
-           "Items per coalesced statement (unlink callbacks, /me lookups).");
-    histogram(k, "gamehoney_batch_items", NULL, &m.seg->batch, &size_scale);
+    one_histogram(k, "gamehoney_db_acquire_seconds",
+                  "Time spent waiting for a pooled mod_dbd connection.", &m.seg->db_wait,
+                  &time_scale);
+    one_counter(k, "gamehoney_db_acquire_failures_total",
+                "Times mod_dbd had no connection to give.", &m.seg->db_acquire_failures);
+    by_kind(k, "gamehoney_db_errors_total", "Failed statements by kind.", db_error_names,
+            m.seg->db_errors, GH_DB_ERROR_COUNT);
+    one_histogram(k, "gamehoney_batch_items",
+                  "Items per coalesced statement (unlink callbacks, /me lookups).",
+                  &m.seg->batch, &size_scale);
 }
 
 static void render_upstreams(sink_t *k)
@@ -516,17 +534,14 @@ static void render_chat_and_limits(sink_t *k)
     family(k, "gamehoney_chat_sockets_open", "gauge", "Chat WebSockets open in every child.");
     sample(k, "gamehoney_chat_sockets_open", "", apr_psprintf(p, "%" APR_INT64_T_FMT,
            __atomic_load_n(&m.seg->chat_sockets, __ATOMIC_RELAXED)));
-    family(k, "gamehoney_chat_delivery_lag_seconds", "histogram",
-           "Time from the bus fetching an announced row to a socket sending it.");
-    histogram(k, "gamehoney_chat_delivery_lag_seconds", NULL, &m.seg->chat_lag, &time_scale);
-    family(k, "gamehoney_chat_events_dropped_total", "counter",
-           "Events a full socket queue could not take (the socket closes with 1013).");
-    counter(k, "gamehoney_chat_events_dropped_total", NULL, &m.seg->chat_dropped);
-    family(k, "gamehoney_ratelimit_refusals_total", "counter", "429 answers by limit.");
-    for (int i = 0; i < GH_REFUSAL_COUNT; i++) {
-        counter(k, "gamehoney_ratelimit_refusals_total", label(p, NULL, "kind", refusal_names[i]),
-                &m.seg->refusals[i]);
-    }
+    one_histogram(k, "gamehoney_chat_delivery_lag_seconds",
+                  "Time from the bus fetching an announced row to a socket sending it.",
+                  &m.seg->chat_lag, &time_scale);
+    one_counter(k, "gamehoney_chat_events_dropped_total",
+                "Events a full socket queue could not take (the socket closes with 1013).",
+                &m.seg->chat_dropped);
+    by_kind(k, "gamehoney_ratelimit_refusals_total", "429 answers by limit.", refusal_names,
+            m.seg->refusals, GH_REFUSAL_COUNT);
     family(k, "gamehoney_metrics_start_time_seconds", "gauge",
            "When these figures began: the last full start, not a graceful restart.");
     sample(k, "gamehoney_metrics_start_time_seconds", "", seconds(p, m.seg->started));
