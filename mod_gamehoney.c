@@ -9,6 +9,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "mod_auth.h"
+#include "mod_status.h"
 
 #include "modules/gh_area.h"
 #include "modules/gh_auth.h"
@@ -19,6 +20,7 @@
 #include "modules/gh_curl.h"
 #include "modules/gh_db.h"
 #include "modules/gh_http.h"
+#include "modules/gh_metrics.h"
 #include "modules/gh_payments.h"
 #include "modules/gh_ratelimit.h"
 
@@ -32,6 +34,7 @@ static const gh_area_t *const areas[] = {
     &gh_area_payaction,
     &gh_area_chat,
     &gh_area_chat_ws,
+    &gh_area_metrics,
     NULL
 };
 
@@ -55,7 +58,8 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     }
     if ((rv = gh_config_derive(pconf, s)) != OK
         || (rv = gh_curl_post_config(s)) != OK
-        || (rv = gh_db_post_config(pconf, s)) != OK) {
+        || (rv = gh_db_post_config(pconf, s)) != OK
+        || (rv = gh_metrics_post_config(pconf, s, areas)) != OK) {
         return rv;
     }
     gh_db_register(pconf, gh_identity_statements);
@@ -122,6 +126,8 @@ static void register_hooks(apr_pool_t *p)
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(gh_auth_note_failure, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(gh_metrics_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ap, status_hook, gh_metrics_status, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "gamehoney",
                               AUTHN_PROVIDER_VERSION, &gh_authn_provider,
                               AP_AUTH_INTERNAL_PER_CONF);

@@ -127,6 +127,7 @@ static int call(request_rec *r, const char *path, json_object *body, json_object
 
     *answer = NULL;
     *transport = 0;
+    req.provider = GH_UPSTREAM_PAYACTION;
     req.url = apr_pstrcat(r->pool, GH_CONF_STR(sc, payaction_url, GH_DEFAULT_PAYACTION_URL),
                           path, NULL);
     req.body = gh_json_serialize(body, &req.body_len);

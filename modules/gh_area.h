@@ -25,5 +25,6 @@ extern const gh_area_t gh_area_payments_admin;
 extern const gh_area_t gh_area_payaction;
 extern const gh_area_t gh_area_chat;
 extern const gh_area_t gh_area_chat_ws;
+extern const gh_area_t gh_area_metrics;
 
 #endif

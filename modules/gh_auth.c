@@ -237,10 +237,10 @@ void gh_auth_child_init(apr_pool_t *pchild, server_rec *s)
     for (server_rec *v = s; v; v = v->next) {
         const gh_server_conf_t *sc = gh_server_conf(v);
         if (sc->google_client_id) {
-            gh_jwks_watch(pchild, v, sc->google_jwks);
+            gh_jwks_watch(pchild, v, sc->google_jwks, GH_UPSTREAM_GOOGLE_JWKS);
         }
         if (sc->cognito_jwks_url && sc->cognito_client_id) {
-            gh_jwks_watch(pchild, v, sc->cognito_jwks_url);
+            gh_jwks_watch(pchild, v, sc->cognito_jwks_url, GH_UPSTREAM_COGNITO_JWKS);
         }
     }
     gh_jwks_start(pchild, s);

@@ -8,6 +8,7 @@
 
 #include "gh_batch.h"
 #include "gh_http.h"
+#include "gh_metrics.h"
 #include "gh_private.h"
 
 enum { ITEM_QUEUED, ITEM_TAKEN, ITEM_DONE };
@@ -79,6 +80,7 @@ int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item)
             b->leaders++;
             apr_thread_mutex_unlock(b->lock);
             ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "batch of %d", n);
+            gh_metrics_batch(n);
             b->run(r, items, n);
             apr_thread_mutex_lock(b->lock);
             for (int i = 0; i < n; i++) {

@@ -20,6 +20,7 @@
 #include "gh_chat_bus.h"
 #include "gh_config.h"
 #include "gh_json.h"
+#include "gh_metrics.h"
 
 #define CHANNEL        "gamehoney_chat"
 #define POLL_MS        500
@@ -29,6 +30,7 @@
 
 struct gh_chat_event {
     apr_int64_t id;
+    apr_time_t fetched;             /* by the listener: the start of its lag */
     apr_pool_t *pool;
     volatile apr_uint32_t refs;
     const char *text;
@@ -90,6 +92,7 @@ static gh_chat_event_t *render(PGresult *res, int row, apr_int64_t id)
     }
     e = apr_pcalloc(p, sizeof(*e));
     e->id = id;
+    e->fetched = apr_time_now();
     e->pool = p;
     e->refs = 1;
     j = gh_json_object(p);
@@ -171,6 +174,7 @@ static void dispatch(PGresult *res)
              * pipe and block this thread (and the lock) */
             int wake = sub->count == 0 && !sub->overflow;
             if (sub->count == sub->cap) {
+                gh_metrics_chat_dropped();
                 sub->overflow = 1;
                 wake = 1;
             }
@@ -395,6 +399,7 @@ void gh_chat_unsubscribe(gh_chat_sub_t *sub)
         gh_chat_sub_t **link = &head;
 
         sub->active = 0;
+        gh_metrics_chat_sockets(-1);
         while (*link && *link != sub) {
             link = &(*link)->next;
         }
@@ -422,6 +427,7 @@ gh_chat_sub_t *gh_chat_subscribe(apr_pool_t *p, apr_int64_t room, apr_int64_t si
     sub->cap = queue_max;
     sub->ring = apr_pcalloc(p, sizeof(*sub->ring) * queue_max);
     sub->active = 1;
+    gh_metrics_chat_sockets(1);
     apr_thread_mutex_lock(bus.lock);
     sub->next = apr_hash_get(bus.rooms, &room, sizeof(room));
     set_room(room, sub);
@@ -460,6 +466,7 @@ int gh_chat_deliver(gh_chat_sub_t *sub)
         apr_thread_mutex_unlock(bus.lock);
         for (int i = 0; i < n; i++) {
             gh_ws_send_text(sub->ws, batch[i]->text, batch[i]->len);
+            gh_metrics_chat_lag(apr_time_now() - batch[i]->fetched);
             event_release(batch[i]);
         }
     } while (n == 64);

@@ -75,6 +75,7 @@ int gh_cognito_call(request_rec *r, const char *operation, json_object *body, js
         NULL
     };
     gh_curl_request_t req = { .method = "POST", .url = sc->cognito_api_url, .headers = headers,
+                              .provider = GH_UPSTREAM_COGNITO,
                               /* SignUp creates and ConfirmSignUp spends a
                                  code: neither may be resent */
                               .fresh = strcmp(operation, "InitiateAuth") != 0 };

@@ -92,8 +92,8 @@ static apr_status_t free_slist(void *list)
     return APR_SUCCESS;
 }
 
-gh_curl_result_e gh_curl_fetch(apr_pool_t *p, server_rec *s, const gh_curl_request_t *req,
-                               gh_curl_response_t *resp, const char **why)
+static gh_curl_result_e perform(apr_pool_t *p, server_rec *s, const gh_curl_request_t *req,
+                                gh_curl_response_t *resp, const char **why)
 {
     const gh_server_conf_t *sc = gh_server_conf(s);
     struct curl_slist *headers = NULL;
@@ -177,6 +177,31 @@ gh_curl_result_e gh_curl_fetch(apr_pool_t *p, server_rec *s, const gh_curl_reque
     resp->len = sink.len;
     resp->cache_control = sink.cache_control;
     return GH_CURL_OK;
+}
+
+static gh_outcome_e outcome(gh_curl_result_e rc, long status)
+{
+    switch (rc) {
+    case GH_CURL_OK:
+        return status >= 500 ? GH_OUTCOME_HTTP_5XX
+             : status >= 400 ? GH_OUTCOME_HTTP_4XX : GH_OUTCOME_OK;
+    case GH_CURL_TIMEOUT:
+        return GH_OUTCOME_TIMEOUT;
+    case GH_CURL_UNREACHABLE:
+        return GH_OUTCOME_UNAVAILABLE;
+    default:
+        return GH_OUTCOME_BAD_ANSWER;
+    }
+}
+
+gh_curl_result_e gh_curl_fetch(apr_pool_t *p, server_rec *s, const gh_curl_request_t *req,
+                               gh_curl_response_t *resp, const char **why)
+{
+    apr_time_t start = apr_time_now();
+    gh_curl_result_e rc = perform(p, s, req, resp, why);
+
+    gh_metrics_upstream(req->provider, outcome(rc, resp->status), apr_time_now() - start);
+    return rc;
 }
 
 int gh_curl_fail(request_rec *r, gh_curl_result_e result, const char *service, const char *why)

@@ -6,6 +6,8 @@
 
 #include "httpd.h"
 
+#include "gh_metrics.h"
+
 typedef struct {
     const char *method;          /* "GET" or "POST" */
     const char *url;
@@ -17,6 +19,7 @@ typedef struct {
     int fresh;                   /* a new connection: libcurl silently resends a
                                     request whose reused connection died, which
                                     must not happen to a single-use code */
+    gh_upstream_e provider;      /* whom the call is counted for */
 } gh_curl_request_t;
 
 typedef struct {

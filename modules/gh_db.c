@@ -17,6 +17,7 @@
 
 #include "gh_db.h"
 #include "gh_http.h"
+#include "gh_metrics.h"
 #include "gh_private.h"
 
 /* A pooled connection, held for one statement. */
@@ -106,16 +107,19 @@ static int db_failure(request_rec *r, const ap_dbd_t *rec, const char *what)
     /* verbose errors read "ERROR:  23505: ...", in any server locale */
     if (strstr(first, ":  23505:") != NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "unique violation during %s", what);
+        gh_metrics_db_error(GH_DB_ERROR_CONFLICT);
         return gh_fail(r, HTTP_CONFLICT, "conflict",
                        "A concurrent change conflicted with this one; retry.");
     }
     if (connection_lost(rec)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "database connection lost during %s: %s",
                       what, first);
+        gh_metrics_db_error(GH_DB_ERROR_LOST);
         return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
                        "The database is unavailable; retry later.");
     }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "database error during %s: %s", what, first);
+    gh_metrics_db_error(GH_DB_ERROR_OTHER);
     return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "database_error",
                    "The database rejected the operation.");
 }
@@ -180,11 +184,13 @@ static int db_open(request_rec *r, gh_db_t *db)
 {
     for (int attempt = 0;; attempt++) {
         const char *what = NULL;
+        apr_time_t asked = apr_time_now();
         int status;
 
         memset(db, 0, sizeof(*db));
         db->r = r;
         db->rec = dbd_open ? dbd_open(r->pool, r->server) : NULL;
+        gh_metrics_db_acquire(apr_time_now() - asked, db->rec != NULL);
         if (db->rec == NULL) {
             return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
                            "The database is unavailable; retry later.");

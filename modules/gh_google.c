@@ -24,7 +24,8 @@ int gh_google_exchange(request_rec *r, const char *code, const char *redirect_ur
         "Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL
     };
     gh_curl_request_t req = { .method = "POST", .headers = headers,
-                              .url = GH_CONF_STR(sc, google_token_url, GH_DEFAULT_GOOGLE_TOKEN_URL) };
+                              .url = GH_CONF_STR(sc, google_token_url, GH_DEFAULT_GOOGLE_TOKEN_URL),
+                              .provider = GH_UPSTREAM_GOOGLE };
     gh_curl_response_t resp;
     json_object *doc = NULL;
     const char *why, *err;

@@ -19,6 +19,7 @@
 
 typedef struct {
     int in_area;
+    const char *handler; /* the SetHandler name, known before auth runs */
     int seed_errors;     /* errors in seed 004's {"status":"fail","msg"} shape */
 } gh_req_t;
 
@@ -103,6 +104,7 @@ int gh_http_translate(request_rec *r)
     }
     st = apr_pcalloc(r->pool, sizeof(*st));
     st->in_area = 1;
+    st->handler = h;
     for (int i = 0; seed_error_handlers[i]; i++) {
         st->seed_errors |= strcasecmp(h, seed_error_handlers[i]) == 0;
     }
@@ -129,6 +131,12 @@ int gh_http_in_area(const request_rec *r)
 {
     const gh_req_t *st = ap_get_module_config(r->request_config, &gamehoney_module);
     return st != NULL && st->in_area;
+}
+
+const char *gh_http_area_handler(const request_rec *r)
+{
+    const gh_req_t *st = ap_get_module_config(r->request_config, &gamehoney_module);
+    return st != NULL && st->in_area ? st->handler : NULL;
 }
 
 int gh_http_authz_denied(request_rec *orig)
@@ -230,18 +238,33 @@ const char *gh_http_mount(request_rec *r)
     return apr_pstrmemdup(r->pool, mount, n);
 }
 
-int gh_http_dispatch(request_rec *r, const gh_route_t *table)
+/* r's path relative to its area's mount, or NULL when outside it. */
+static const char *area_path(request_rec *r)
 {
     const char *mount = gh_http_mount(r);
     apr_size_t n = strlen(mount);
-    const char *path, *allow = NULL;
+
+    if (strncmp(r->uri, mount, n) != 0) {
+        return NULL;
+    }
+    return r->uri[n] ? r->uri + n : "/";
+}
+
+int gh_http_route_index(request_rec *r, const gh_route_t *table)
+{
+    const char *path = area_path(r);
+    return path ? gh_route_index(r->pool, table, r->method, path) : -1;
+}
+
+int gh_http_dispatch(request_rec *r, const gh_route_t *table)
+{
+    const char *path = area_path(r), *allow = NULL;
     const gh_route_t *rt;
     gh_route_params_t params;
 
-    if (strncmp(r->uri, mount, n) != 0) {
+    if (path == NULL) {
         return gh_fail(r, HTTP_NOT_FOUND, "not_found", "No such resource.");
     }
-    path = r->uri[n] ? r->uri + n : "/";
 
     switch (gh_route_find(r->pool, table, r->method, path, &rt, &params, &allow)) {
     case GH_ROUTE_NOT_FOUND:

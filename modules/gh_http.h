@@ -52,6 +52,14 @@ int gh_http_error_document(request_rec *r, int lookup_uri);
 /* Non-zero when r was classified as a gamehoney area request. */
 int gh_http_in_area(const request_rec *r);
 
+/* The gamehoney-* handler name of an area request (as SetHandler gives
+ * it, before authentication), or NULL for a request outside the areas. */
+const char *gh_http_area_handler(const request_rec *r);
+
+/* The index in table of the route r's path and method fall on (see
+ * gh_route_index), or -1 for none. */
+int gh_http_route_index(request_rec *r, const gh_route_t *table);
+
 /* The path r's area is mounted at (GameHoneyMount, else its <Location>),
  * without a trailing slash: "" for the root. */
 const char *gh_http_mount(request_rec *r);

@@ -25,6 +25,7 @@
 typedef struct {
     const char *url;
     server_rec *server;          /* whose HTTP settings fetch it */
+    gh_upstream_e provider;
     apr_pool_t *keys_pool;       /* unmanaged; holds keys; NULL while cold */
     apr_hash_t *keys;            /* kid -> EVP_PKEY* */
     apr_time_t expires_at;
@@ -101,7 +102,7 @@ static apr_hash_t *parse_keys(apr_pool_t *kp, const char *body, apr_size_t len)
 static void refresh(entry_t *e)
 {
     apr_pool_t *kp = NULL;
-    gh_curl_request_t req = { .method = "GET", .url = e->url };
+    gh_curl_request_t req = { .method = "GET", .url = e->url, .provider = e->provider };
     gh_curl_response_t resp;
     apr_hash_t *keys = NULL;
     const char *why = NULL;
@@ -131,6 +132,7 @@ static void refresh(entry_t *e)
         e->keys = keys;
         e->expires_at = apr_time_now() + apr_time_from_sec(max_age(resp.cache_control));
         kp = old;
+        gh_metrics_jwks_fetched(e->provider);
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, e->server, "signing keys from %s: %u keys",
                      e->url, apr_hash_count(keys));
     }
@@ -198,7 +200,7 @@ static apr_status_t stop_refresher(void *unused)
     return APR_SUCCESS;
 }
 
-void gh_jwks_watch(apr_pool_t *pchild, server_rec *s, const char *url)
+void gh_jwks_watch(apr_pool_t *pchild, server_rec *s, const char *url, gh_upstream_e provider)
 {
     entry_t *e;
 
@@ -213,6 +215,7 @@ void gh_jwks_watch(apr_pool_t *pchild, server_rec *s, const char *url)
     e = apr_pcalloc(pchild, sizeof(*e));
     e->url = url;
     e->server = s;
+    e->provider = provider;
     apr_hash_set(cache.entries, url, APR_HASH_KEY_STRING, e);
 }
 

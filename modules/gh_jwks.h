@@ -10,9 +10,12 @@
 #include "httpd.h"
 #include <openssl/evp.h>
 
-/* Registers a JWKS URL with the server whose HTTP settings fetch it;
+#include "gh_metrics.h"
+
+/* Registers a JWKS URL with the server whose HTTP settings fetch it, and
+ * the provider its fetches and key age are counted for;
  * call from child_init for every URL in use, before gh_jwks_start. */
-void gh_jwks_watch(apr_pool_t *pchild, server_rec *s, const char *url);
+void gh_jwks_watch(apr_pool_t *pchild, server_rec *s, const char *url, gh_upstream_e provider);
 
 /* child_init: starts the refresher thread; it stops with the child. */
 void gh_jwks_start(apr_pool_t *pchild, server_rec *s);

@@ -18,6 +18,7 @@
 
 #include "gh_config.h"
 #include "gh_http.h"
+#include "gh_metrics.h"
 #include "gh_ratelimit.h"
 
 #define MUTEX_TYPE  "gamehoney-ratelimit"
@@ -145,11 +146,12 @@ static int counter_update(request_rec *r, const char *key, apr_interval_time_t w
 }
 
 static int too_many(request_rec *r, const counter_t *c, apr_interval_time_t window,
-                    const char *message)
+                    gh_refusal_e kind, const char *message)
 {
     apr_time_t left = c->start + window - apr_time_now();
     long secs = (long)apr_time_sec(left + APR_USEC_PER_SEC - 1);
 
+    gh_metrics_refusal(kind);
     apr_table_setn(r->err_headers_out, "Retry-After",
                    apr_ltoa(r->pool, secs > 0 ? secs : 1));
     return gh_fail(r, HTTP_TOO_MANY_REQUESTS, "rate_limited", message);
@@ -181,7 +183,7 @@ int gh_ratelimit_check_access(request_rec *r)
         && counter_update(r, apr_pstrcat(r->pool, "af:", r->useragent_ip, NULL),
                           apr_time_from_sec(af.window), 0, &c) == 0
         && c.count >= (apr_uint32_t)af.count) {
-        return too_many(r, &c, apr_time_from_sec(af.window),
+        return too_many(r, &c, apr_time_from_sec(af.window), GH_REFUSAL_AUTH_FAILURES,
                         "Too many failed authentications from this address; retry later.");
     }
     rq = gh_conf_request_limit(dc);
@@ -189,7 +191,7 @@ int gh_ratelimit_check_access(request_rec *r)
         && counter_update(r, apr_pstrcat(r->pool, "rq:", r->useragent_ip, NULL),
                           apr_time_from_sec(rq.window), 1, &c) == 0
         && c.count > (apr_uint32_t)rq.count) {
-        return too_many(r, &c, apr_time_from_sec(rq.window),
+        return too_many(r, &c, apr_time_from_sec(rq.window), GH_REFUSAL_REQUESTS,
                         "Too many requests from this address; retry later.");
     }
     return DECLINED;

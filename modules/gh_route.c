@@ -83,3 +83,26 @@ const char *gh_route_param(const gh_route_params_t *params, const char *name)
     }
     return NULL;
 }
+
+int gh_route_index(apr_pool_t *p, const gh_route_t *table, const char *method,
+                   const char *path)
+{
+    const gh_route_t *found;
+    gh_route_params_t params;
+    const char *allow;
+
+    switch (gh_route_find(p, table, method, path, &found, &params, &allow)) {
+    case GH_ROUTE_FOUND:
+        return (int)(found - table);
+    case GH_ROUTE_BAD_METHOD:
+        for (const gh_route_t *rt = table; rt->method; rt++) {
+            if (path_match(p, rt->pattern, path, &params)) {
+                return (int)(rt - table);
+            }
+        }
+        break;
+    case GH_ROUTE_NOT_FOUND:
+        break;
+    }
+    return -1;
+}

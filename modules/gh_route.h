@@ -46,6 +46,12 @@ gh_route_result_e gh_route_find(apr_pool_t *p, const gh_route_t *table,
                                 gh_route_params_t *params,
                                 const char **allow);
 
+/* The index in table of the route for method and path; for a path that
+ * only other methods take, its first route (what a 405 is about); -1
+ * when no route takes the path. */
+int gh_route_index(apr_pool_t *p, const gh_route_t *table, const char *method,
+                   const char *path);
+
 /* The value of a captured parameter, or NULL. */
 const char *gh_route_param(const gh_route_params_t *params, const char *name);
 

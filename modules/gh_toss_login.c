@@ -26,7 +26,8 @@ static int call(request_rec *r, const char *method, const char *path, const char
     const char *headers[3] = { "Content-Type: application/json", NULL, NULL };
     gh_curl_request_t req = { .method = method, .body = body, .body_len = body ? strlen(body) : 0,
                               .headers = headers, .client_cert = sc->toss_client_cert,
-                              .client_key = sc->toss_client_key, .fresh = fresh };
+                              .client_key = sc->toss_client_key, .fresh = fresh,
+                              .provider = GH_UPSTREAM_TOSS_LOGIN };
     gh_curl_response_t resp;
     json_object *doc;
     const char *why, *err, *type;

@@ -52,6 +52,7 @@ int gh_tp_call(request_rec *r, const char *path, json_object *body, const char *
     int h = 0;
 
     memset(out, 0, sizeof(*out));
+    req.provider = GH_UPSTREAM_TOSS_PAYMENTS;
     req.url = apr_pstrcat(r->pool, GH_CONF_STR(sc, toss_payments_url,
                                                GH_DEFAULT_TOSS_PAYMENTS_URL), path, NULL);
     headers[h++] = apr_pstrcat(r->pool, "Authorization: ", sc->toss_payments_auth, NULL);

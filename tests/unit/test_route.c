@@ -1,4 +1,5 @@
-/* gh_route: gh_route_find and gh_route_param over small route tables. */
+/* gh_route: gh_route_find, gh_route_index and gh_route_param over small
+ * route tables. */
 #include <string.h>
 
 #include "check.h"
@@ -234,10 +235,24 @@ static void not_found(apr_pool_t *p)
     CHECK(l.found == NULL);
 }
 
+/* The route a request is counted on: the match, else for a 405 the
+ * first route of its path, else none. */
+static void route_index(apr_pool_t *p)
+{
+    CHECK_INT_EQ(gh_route_index(p, table, "GET", "/"), 0);
+    CHECK_INT_EQ(gh_route_index(p, table, "HEAD", "/rooms"), 2);
+    CHECK_INT_EQ(gh_route_index(p, table, "DELETE", "/rooms/7"), 4);
+    CHECK_INT_EQ(gh_route_index(p, table, "PATCH", "/rooms/7"), 3);
+    CHECK_INT_EQ(gh_route_index(p, table, "GET", "/only-post"), 7);
+    CHECK_INT_EQ(gh_route_index(p, table, "GET", "/nowhere"), -1);
+    CHECK_INT_EQ(gh_route_index(p, table, "GET", "/rooms/"), -1);
+}
+
 void test_route(apr_pool_t *p)
 {
     found(p);
     params(p);
     bad_method(p);
     not_found(p);
+    route_index(p);
 }

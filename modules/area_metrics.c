@@ -1,0 +1,17 @@
+/* GET /metrics: the shared figures of gh_metrics in Prometheus' text
+ * format. Operators restrict it (the shipped conf: Require ip). */
+#include "gh_area.h"
+#include "gh_metrics.h"
+
+static int metrics(request_rec *r, const gh_route_params_t *params)
+{
+    (void)params;
+    return gh_metrics_send(r);
+}
+
+static const gh_route_t routes[] = {
+    { "GET", "/", metrics, GH_ROUTE_PUBLIC },
+    { NULL, NULL, NULL, 0 }
+};
+
+const gh_area_t gh_area_metrics = { "metrics", routes, NULL, NULL, NULL };
