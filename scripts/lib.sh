@@ -29,7 +29,8 @@ gh_httpd_env() {
 # routes that need it), where an unexported one would stop httpd.
 gh_conf_defaults() {
   local var
-  for var in $(grep -oh '\${[A-Za-z_][A-Za-z0-9_]*}' "$GH_ROOT"/conf/*.conf | tr -d '${}' | sort -u); do
+  for var in $(grep -hv '^[[:space:]]*#' "$GH_ROOT"/conf/*.conf \
+                | grep -o '\${[A-Za-z_][A-Za-z0-9_]*}' | tr -d '${}' | sort -u); do
     [ -n "${!var+set}" ] || export "$var="
   done
 }

@@ -43,7 +43,9 @@ def _conf_variables():
     names = set()
     for name in ("gamehoney.conf", "gamehoney-api.conf"):
         with open(os.path.join(ROOT, "conf", name), encoding="utf-8") as f:
-            names.update(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", f.read()))
+            for line in f:
+                if not line.lstrip().startswith("#"):     # httpd expands no comment
+                    names.update(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", line))
     return sorted(names)
 
 
