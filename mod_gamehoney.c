@@ -109,6 +109,33 @@ static int handler(request_rec *r)
                    "This location is not configured correctly.");
 }
 
+/* Counts every request of a gamehoney area, matched here rather than by
+ * the dispatcher so that one refused before its handler (401, 413, 429)
+ * still counts on its route. */
+static int log_transaction(request_rec *r)
+{
+    request_rec *orig = r, *last = r;
+    const char *h;
+
+    while (orig->prev) {
+        orig = orig->prev;
+    }
+    while (last->next) {
+        last = last->next;
+    }
+    if (!gh_metrics_ready() || (h = gh_http_area_handler(orig)) == NULL) {
+        return DECLINED;
+    }
+    for (int a = 0; areas[a]; a++) {
+        if (strcasecmp(areas[a]->name, h + 10) == 0) {
+            gh_metrics_request(a, gh_http_route_index(orig, areas[a]->routes), last->status,
+                               orig->request_time);
+            break;
+        }
+    }
+    return DECLINED;
+}
+
 static void register_hooks(apr_pool_t *p)
 {
     static const char *const after_dbd[] = { "mod_dbd.c", NULL };
@@ -126,7 +153,7 @@ static void register_hooks(apr_pool_t *p)
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(gh_auth_note_failure, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_log_transaction(gh_metrics_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, gh_metrics_status, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "gamehoney",
                               AUTHN_PROVIDER_VERSION, &gh_authn_provider,

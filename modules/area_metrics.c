@@ -1,11 +1,18 @@
 /* GET /metrics: the shared figures of gh_metrics in Prometheus' text
  * format. Operators restrict it (the shipped conf: Require ip). */
+#include "http_protocol.h"
+
 #include "gh_area.h"
+#include "gh_http.h"
 #include "gh_metrics.h"
 
 static int metrics(request_rec *r, const gh_route_params_t *params)
 {
     (void)params;
+    if (!gh_metrics_ready()) {
+        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "metrics_unavailable",
+                       "The metrics are not available.");
+    }
     return gh_metrics_send(r);
 }
 

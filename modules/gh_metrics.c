@@ -15,7 +15,6 @@
 #include "http_protocol.h"
 #include "mod_status.h"
 
-#include "gh_http.h"
 #include "gh_metrics.h"
 #include "gh_private.h"
 #include "gh_prom.h"
@@ -188,34 +187,21 @@ void gh_metrics_refusal(gh_refusal_e kind)
     }
 }
 
-int gh_metrics_log_transaction(request_rec *r)
+int gh_metrics_ready(void)
 {
-    request_rec *orig = r, *last = r;
-    const char *h;
-    int a, route, cls, slot;
+    return m.seg != NULL;
+}
 
-    while (orig->prev) {
-        orig = orig->prev;
+void gh_metrics_request(int area, int route, int status, apr_time_t started)
+{
+    int cls = gh_prom_status_class(status), slot;
+
+    if (m.seg == NULL || cls < 0 || area < 0 || area >= m.n_areas) {
+        return;
     }
-    while (last->next) {
-        last = last->next;
-    }
-    if (m.seg == NULL || (h = gh_http_area_handler(orig)) == NULL
-        || (cls = gh_prom_status_class(last->status)) < 0) {
-        return DECLINED;
-    }
-    for (a = 0; a < m.n_areas && strcasecmp(m.areas[a]->name, h + 10) != 0; a++) {
-    }
-    if (a == m.n_areas) {
-        return DECLINED;                    /* SetHandler names no area: a 500 */
-    }
-    /* matched here, not in the dispatcher, so that a request refused
-     * before its handler (401, 413, 429) still counts on its route */
-    route = gh_http_route_index(orig, m.areas[a]->routes);
-    slot = route >= 0 ? m.route_slot[a][route] : m.first_slot[a + 1] - 1;
+    slot = route >= 0 ? m.route_slot[area][route] : m.first_slot[area + 1] - 1;
     add(&m.requests[slot * N_CLASSES + cls], 1);
-    observe(&m.seg->area_time[a], &time_scale, apr_time_now() - orig->request_time);
-    return DECLINED;
+    observe(&m.seg->area_time[area], &time_scale, apr_time_now() - started);
 }
 
 /* ---- the segment ------------------------------------------------------- */
@@ -559,10 +545,6 @@ int gh_metrics_send(request_rec *r)
 {
     sink_t k = { r, AS_PROMETHEUS };
 
-    if (m.seg == NULL) {
-        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "metrics_unavailable",
-                       "The metrics are not available.");
-    }
     ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     render(&k);

@@ -51,14 +51,19 @@ typedef enum {
  * the tables are the same as the last generation's. */
 int gh_metrics_post_config(apr_pool_t *pconf, server_rec *s, const gh_area_t *const *areas);
 
-/* log_transaction hook: counts every request of a gamehoney area by area,
- * route and status class, and its duration. */
-int gh_metrics_log_transaction(request_rec *r);
+/* Non-zero once the segment exists (post_config's real pass). */
+int gh_metrics_ready(void);
+
+/* Counts one request of areas[area] (as given to post_config) on its
+ * route (an index of the area's table, or -1: unmatched) by status class,
+ * with its duration since `started`. */
+void gh_metrics_request(int area, int route, int status, apr_time_t started);
 
 /* mod_status hook: the same figures in /server-status (and ?auto). */
 int gh_metrics_status(request_rec *r, int flags);
 
-/* Writes the Prometheus text exposition (version 0.0.4) as r's answer. */
+/* Writes the Prometheus text exposition (version 0.0.4) as r's answer;
+ * call only when gh_metrics_ready(). */
 int gh_metrics_send(request_rec *r);
 
 /* One line at each instrumented site. Each is a no-op without a segment. */
