@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "apr_strings.h"
-#include "http_core.h"
+#include "httpd.h"
 #include "http_log.h"
 
 #include "gh_config.h"
@@ -209,9 +209,6 @@ void gh_config_warn_unready(server_rec *s)
 {
     const gh_server_conf_t *sc = gh_server_conf(s);
 
-    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
-        return;
-    }
     for (int n = 0; n < GH_NEED_COUNT; n++) {
         /* the code exchange is worth a line only when id tokens work */
         if (!gh_config_ready(sc, (gh_need_e)n)

@@ -187,8 +187,8 @@ int gh_config_ready(const gh_server_conf_t *sc, gh_need_e need);
  * as directive (environment variable of the shipped conf). */
 void gh_config_need(gh_need_e need, const char **what, const char **settings);
 
-/* Logs one warning for each need the main server lacks, once per
- * configuration (not on httpd's first, preflight pass). */
+/* Logs one warning for each need the main server lacks; post_config
+ * calls it once per configuration that serves. */
 void gh_config_warn_unready(server_rec *s);
 
 static APR_INLINE apr_off_t gh_conf_max_body(const gh_dir_conf_t *dc)
