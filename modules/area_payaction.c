@@ -150,11 +150,6 @@ static int call(request_rec *r, const char *path, json_object *body, json_object
     return HTTP_BAD_GATEWAY;
 }
 
-static int configured(request_rec *r)
-{
-    return gh_http_require(r, GH_NEED_PAYACTION);
-}
-
 static int is_admin(const request_rec *r)
 {
     const char *role = gh_auth_role(r);
@@ -204,7 +199,7 @@ static int deposit_request(request_rec *r, const gh_route_params_t *params)
     int status, transport;
 
     (void)params;
-    if ((status = configured(r)) != OK
+    if ((status = gh_http_require(r, GH_NEED_PAYACTION)) != OK
         || (status = gh_http_read_object(r, &in)) != OK
         || (status = gh_http_field(r, in, "username", 32, 1, &name)) != OK
         || (status = gh_http_field(r, in, "billing_name", 20, 1, &billing)) != OK
@@ -302,7 +297,7 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = configured(r)) != OK) {
+    if ((status = gh_http_require(r, GH_NEED_PAYACTION)) != OK) {
         return status;
     }
     /* no HMAC exists: the key and the mall id are the only proof; both
@@ -364,7 +359,7 @@ static int cancel_order(request_rec *r, const gh_route_params_t *params)
     int status, transport;
 
     (void)params;
-    if ((status = configured(r)) != OK
+    if ((status = gh_http_require(r, GH_NEED_PAYACTION)) != OK
         || (status = gh_http_read_object(r, &in)) != OK
         || (status = gh_http_field(r, in, "order_number", 64, 1, &number)) != OK
         || (status = own_order(r, number, &state)) != OK) {

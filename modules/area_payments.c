@@ -55,7 +55,7 @@ static int prepare(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_tp_configured(r)) != OK
+    if ((status = gh_http_require(r, GH_NEED_TOSS_PAYMENTS)) != OK
         || (status = gh_http_read_object(r, &in)) != OK
         || (status = gh_pay_amount(r, in, "amount", gh_conf_range(sc->payment_amount,
                      GH_DEFAULT_PAYMENT_MIN, GH_DEFAULT_PAYMENT_MAX), &amount)) != OK
@@ -199,7 +199,7 @@ static int success(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_tp_configured(r)) != OK
+    if ((status = gh_http_require(r, GH_NEED_TOSS_PAYMENTS)) != OK
         || (status = redirect_query(r, &qs, "paymentKey", &key, 1, KEY_MAX)) != OK
         || (status = redirect_query(r, &qs, "orderId", &order_id, 1, ORDER_MAX)) != OK
         || (status = redirect_query(r, &qs, "amount", &amount_text, 1, 20)) != OK) {
@@ -454,7 +454,7 @@ static int cancel(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_tp_configured(r)) != OK
+    if ((status = gh_http_require(r, GH_NEED_TOSS_PAYMENTS)) != OK
         || (status = gh_http_read_object(r, &in)) != OK
         || (status = gh_http_field(r, in, "order_id", ORDER_MAX, 1, &order_id)) != OK
         || (status = gh_http_field(r, in, "reason", REASON_MAX, 1, &reason)) != OK) {
@@ -549,7 +549,7 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
     int status, changed;
 
     (void)params;
-    if ((status = gh_tp_configured(r)) != OK || (status = gh_http_read_object(r, &in)) != OK) {
+    if ((status = gh_http_require(r, GH_NEED_TOSS_PAYMENTS)) != OK || (status = gh_http_read_object(r, &in)) != OK) {
         return status;
     }
     if ((event = gh_json_str(in, "eventType")) == NULL) {

@@ -178,7 +178,7 @@ static int ask_toss(request_rec *r, const gh_pay_order_t *o, gh_tp_answer_t *a)
     const char *path = o->payment_key
                        ? apr_pstrcat(r->pool, "/v1/payments/", o->payment_key, NULL)
                        : apr_pstrcat(r->pool, "/v1/payments/orders/", o->order_id, NULL);
-    int status = gh_tp_configured(r);
+    int status = gh_http_require(r, GH_NEED_TOSS_PAYMENTS);
 
     if (status != OK || (status = gh_tp_call(r, path, NULL, NULL, a)) != OK) {
         return status;

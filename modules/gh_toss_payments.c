@@ -104,8 +104,3 @@ int gh_tp_fail_transient(request_rec *r, const gh_tp_answer_t *a)
     return gh_fail(r, HTTP_BAD_GATEWAY, "upstream_error",
                    SERVICE " failed for now; retry later.");
 }
-
-int gh_tp_configured(request_rec *r)
-{
-    return gh_http_require(r, GH_NEED_TOSS_PAYMENTS);
-}

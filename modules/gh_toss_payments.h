@@ -36,7 +36,4 @@ int gh_tp_transient(const gh_tp_answer_t *a);
 /* Records a transient Toss error on r as 502 and returns it. */
 int gh_tp_fail_transient(request_rec *r, const gh_tp_answer_t *a);
 
-/* 503 when the server has no Toss Payments secret key. */
-int gh_tp_configured(request_rec *r);
-
 #endif
