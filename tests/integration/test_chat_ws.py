@@ -303,6 +303,15 @@ def test_the_same_user_twice(srv, pg):
         c.expect(chat_event(who, "twice"))
 
 
+def test_anonymous_rest_message_reaches_the_sockets(srv, pg):
+    room = new_room(pg)
+    a = joined(srv, room, ident())
+    r = srv.post("/chat/v1/message/", json={"message": "누군가", "room": room})
+    assert r.status_code == 201, r.text
+    a.expect({"type": "chat.message", "message": "누군가", "sender": None, "nickname": None,
+              "profile_picture_url": None})
+
+
 def test_rest_message_reaches_the_sockets(srv, pg):
     room = new_room(pg)
     wa, wb, poster = ident(), ident(), ident()
