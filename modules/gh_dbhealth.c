@@ -57,6 +57,12 @@ static double seconds(apr_interval_time_t t)
     return (double)t / APR_USEC_PER_SEC;
 }
 
+/* Called with the lock held: the next probe waits twice as long. */
+static void back_off(health_t *h)
+{
+    h->backoff = h->backoff * 2 > PROBE_MAX ? PROBE_MAX : h->backoff * 2;
+}
+
 /* Called with the lock held. */
 static void mark_up(request_rec *r, health_t *h)
 {
@@ -108,7 +114,7 @@ int gh_dbhealth_admit(request_rec *r)
         h->probing = 0;
         h->refused++;
         h->next_probe = now + h->backoff;
-        h->backoff = h->backoff * 2 > PROBE_MAX ? PROBE_MAX : h->backoff * 2;
+        back_off(h);
         if (gh_dbrule_lograte(&h->still_down, now, LOG_INTERVAL, &repeats)) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "database still unavailable after %.1f s:"
                           " %lu requests answered 503 so far", seconds(now - h->since),
@@ -151,7 +157,7 @@ void gh_dbhealth_down(request_rec *r, const char *why)
                       seconds(PROBE_MAX));
     }
     else if (h->probing) {
-        h->backoff = h->backoff * 2 > PROBE_MAX ? PROBE_MAX : h->backoff * 2;
+        back_off(h);
     }
     h->probing = 0;
     h->next_probe = now + h->backoff;
