@@ -84,6 +84,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
 
 static void child_init(apr_pool_t *p, server_rec *s)
 {
+    gh_db_child_init(p);
     gh_ratelimit_child_init(p, s);
     gh_auth_child_init(p, s);
     for (const gh_area_t *const *a = areas; *a; a++) {

@@ -407,7 +407,9 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
 {
     if ((me_batch = gh_batch_create(pchild, 64, 1, run_me)) == NULL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "cannot create the /me batcher");
+        return;
     }
+    gh_batch_set_check(me_batch, gh_batch_check_user);
 }
 
 static int me(request_rec *r, const gh_route_params_t *params)

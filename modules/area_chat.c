@@ -21,7 +21,7 @@ static const gh_db_stmt_t statements[] = {
       "SELECT id, name, post_id, " GH_SQL_ISO8601("created_at") " FROM chat_rooms"
       " ORDER BY id DESC LIMIT 1000" },
     { "gh_chat_room_new",
-      "INSERT INTO chat_rooms (name, post_id) VALUES (%s, %lld)"
+      "INSERT INTO chat_rooms (name, post_id, created_by) VALUES (%s, %lld, %s)"
       " RETURNING id, name, post_id, " GH_SQL_ISO8601("created_at") },
     { "gh_chat_history",
       "SELECT id, message, sender, nickname, profile_url, " GH_SQL_ISO8601("created_at")
@@ -40,8 +40,9 @@ static json_object *message_json(apr_pool_t *p, const char *id, apr_int64_t room
     json_object_object_add(j, "id", json_object_new_int64(apr_atoi64(id)));
     json_object_object_add(j, "room", json_object_new_int64(room));
     json_object_object_add(j, "message", json_object_new_string(message));
-    json_object_object_add(j, "sender", json_object_new_string(sender ? sender : ""));
-    json_object_object_add(j, "nickname", json_object_new_string(nickname));
+    /* an anonymous message (no identity at all) has neither */
+    json_object_object_add(j, "sender", sender ? json_object_new_string(sender) : NULL);
+    json_object_object_add(j, "nickname", nickname ? json_object_new_string(nickname) : NULL);
     json_object_object_add(j, "profile_picture_url",
                            profile ? json_object_new_string(profile) : NULL);
     json_object_object_add(j, "created_at", json_object_new_string(created_at));
@@ -76,15 +77,16 @@ static int create_room(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_chat_identity(r, &who)) != OK
+    if ((status = gh_chat_identity(r, 1, &who)) != OK
         || (status = gh_http_read_object(r, &in)) != OK
         || (status = gh_http_field(r, in, "name", 100, 1, &name)) != OK
         || (status = gh_http_int(r, in, "post_id", 1, APR_INT64_MAX, &post_id)) != OK) {
         return status;
     }
     {
-        const char *args[] = { name, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, post_id) };
-        if ((status = gh_db_query(r, "gh_chat_room_new", 2, args, &rows)) != OK) {
+        const char *args[] = { name, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, post_id),
+                               who.user_id };
+        if ((status = gh_db_query(r, "gh_chat_room_new", 3, args, &rows)) != OK) {
             return status;
         }
     }
@@ -112,7 +114,7 @@ static int post_message(request_rec *r, const gh_route_params_t *params)
     apr_size_t max = (apr_size_t)GH_CONF_INT(sc, chat_max_message, GH_DEFAULT_CHAT_MAX_MESSAGE);
 
     (void)params;
-    if ((status = gh_chat_identity(r, &who)) != OK
+    if ((status = gh_chat_identity(r, 1, &who)) != OK
         || (status = gh_http_read_object(r, &in)) != OK) {
         return status;
     }

@@ -119,7 +119,7 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
     int status;
 
     if ((status = gh_ws_check(r)) != OK
-        || (status = gh_chat_identity(r, &s->who)) != OK
+        || (status = gh_chat_identity(r, 0, &s->who)) != OK
         || (status = gh_chat_room(r, gh_route_param(params, "room_id"), &s->room,
                                   &room_json)) != OK) {
         return status;

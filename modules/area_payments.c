@@ -344,6 +344,9 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
 {
     (void)s;
     deductions = gh_batch_create(pchild, BATCH_MAX_ITEMS, BATCH_MAX_LEADERS, run_deductions);
+    if (deductions) {
+        gh_batch_set_check(deductions, gh_batch_check_user);
+    }
 }
 
 /* One statement for every queued deduction; each item gets its own entry

@@ -7,9 +7,12 @@
 #include "apr_thread_mutex.h"
 
 #include "gh_batch.h"
+#include "gh_db.h"
+#include "gh_dbrule.h"
 #include "gh_http.h"
 #include "gh_metrics.h"
 #include "gh_private.h"
+#include "gh_text.h"
 
 enum { ITEM_QUEUED, ITEM_TAKEN, ITEM_DONE };
 
@@ -19,6 +22,7 @@ struct gh_batch {
     gh_batch_item_t *head, **tail;   /* queued items, oldest first */
     int leaders, max_leaders, max_items;
     gh_batch_run_fn run;
+    gh_batch_check_fn check;
 };
 
 gh_batch_t *gh_batch_create(apr_pool_t *pchild, int max_items, int max_leaders,
@@ -35,6 +39,53 @@ gh_batch_t *gh_batch_create(apr_pool_t *pchild, int max_items, int max_leaders,
     b->max_leaders = max_leaders;
     b->run = run;
     return b;
+}
+
+void gh_batch_set_check(gh_batch_t *b, gh_batch_check_fn check)
+{
+    b->check = check;
+}
+
+int gh_batch_check_user(request_rec *r, const void *input)
+{
+    apr_int64_t id;
+
+    (void)input;
+    if (r->user == NULL || gh_parse_int64_dec(r->user, &id) != 0 || id <= 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "bearer token refused: its subject is not"
+                      " a user id");
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
+        return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_token",
+                       "The access token is invalid: its subject is not a user id.");
+    }
+    return OK;
+}
+
+/* Runs a batch; when its statement was refused for the data of one of
+ * its items (nothing was written: a statement is atomic), runs each item
+ * alone, so that only the one at fault fails. */
+static void run(gh_batch_t *b, request_rec *r, gh_batch_item_t **items, int n)
+{
+    const char *sqlstate;
+    int failed = 0;
+
+    b->run(r, items, n);
+    for (int i = 0; i < n; i++) {
+        failed += items[i]->status != OK;
+    }
+    sqlstate = gh_db_failed_sqlstate(r);
+    if (n < 2 || failed != n || !gh_dbrule_data_error(sqlstate)) {
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "a batch of %d was refused for its data (%s):"
+                  " running its items one by one", n, sqlstate);
+    for (int i = 0; i < n; i++) {
+        items[i]->status = OK;
+        items[i]->result = NULL;
+        items[i]->code = items[i]->message = NULL;
+        b->run(r, &items[i], 1);
+    }
 }
 
 /* Takes up to max_items queued items of the oldest item's group; called
@@ -64,8 +115,13 @@ static int take(gh_batch_t *b, gh_batch_item_t **items)
 
 int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item)
 {
-    gh_batch_item_t **items = apr_palloc(r->pool, sizeof(*items) * b->max_items);
+    gh_batch_item_t **items;
+    int status;
 
+    if (b->check && (status = b->check(r, item->input)) != OK) {
+        return status;
+    }
+    items = apr_palloc(r->pool, sizeof(*items) * b->max_items);
     item->next = NULL;
     item->pool = r->pool;
     item->state = ITEM_QUEUED;
@@ -81,7 +137,7 @@ int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item)
             apr_thread_mutex_unlock(b->lock);
             ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "batch of %d", n);
             gh_metrics_batch(n);
-            b->run(r, items, n);
+            run(b, r, items, n);
             apr_thread_mutex_lock(b->lock);
             for (int i = 0; i < n; i++) {
                 items[i]->state = ITEM_DONE;

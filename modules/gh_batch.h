@@ -3,7 +3,9 @@
  * statement for everybody queued and hands each request its own result.
  * A lone request is a batch of one and runs at once; under load, requests
  * that arrive while a batch runs go together in the next. The database
- * then does one statement, one round trip and one commit per batch. */
+ * then does one statement, one round trip and one commit per batch.
+ * One item's bad data never fails the others: items are checked before
+ * they join, and a batch refused for its data is split. */
 #ifndef GH_BATCH_H
 #define GH_BATCH_H
 
@@ -34,6 +36,17 @@ typedef void (*gh_batch_run_fn)(request_rec *leader, gh_batch_item_t **items, in
 gh_batch_t *gh_batch_create(apr_pool_t *pchild, int max_items, int max_leaders,
                             gh_batch_run_fn run);
 
+/* Refuses an item before it joins a batch when its statement would reject
+ * it: OK, or the failure's status (recorded on r with gh_fail). */
+typedef int (*gh_batch_check_fn)(request_rec *r, const void *input);
+
+/* Sets the check every item of b passes before it is queued. */
+void gh_batch_set_check(gh_batch_t *b, gh_batch_check_fn check);
+
+/* A check for batches keyed by the user: r->user must be a user id (a
+ * positive decimal), else 401 invalid_token. */
+int gh_batch_check_user(request_rec *r, const void *input);
+
 /* Ends a run function: with status OK, an item left without a result is
  * an internal error (logged with label); a failure (recorded on leader
  * with gh_fail) is given to every item. */
@@ -41,7 +54,9 @@ void gh_batch_finish(request_rec *leader, gh_batch_item_t **items, int n, int st
                      const char *label);
 
 /* Queues item, waits until its batch has run, and returns OK or the
- * failed status (recorded on r with gh_fail). */
+ * failed status (recorded on r with gh_fail). A batch whose statement
+ * failed for a data error (SQLSTATE class 22 or 23) is run again one item
+ * at a time, so that only the item at fault fails. */
 int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item);
 
 #endif

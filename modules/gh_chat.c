@@ -38,24 +38,66 @@ json_object *gh_chat_room_json(apr_pool_t *p, const char *const *row)
     return j;
 }
 
-/* A gateway's query field: required ones 1..max characters, none with
- * control characters. */
-static int query_field(request_rec *r, apr_table_t *qs, const char *name, apr_size_t max,
-                       int required, const char **out)
-{
-    int status = gh_http_query_one(r, qs, name, out);
+/* What a trusted gateway says about the user: in its headers, as seed
+ * 003's nginx example reads them, or in the query, as its WebSocket URL
+ * carries them. */
+static const struct {
+    const char *query, *header;
+    apr_size_t max;
+    int required;
+} gateway_fields[] = {
+    { "user_id",     "X-User-Id",     100, 1 },
+    { "nickname",    "X-Nickname",    100, 1 },
+    { "email",       "X-Email",       100, 1 },
+    { "profile_url", "X-Profile-Url", 500, 0 },
+};
+#define GATEWAY_FIELDS (sizeof(gateway_fields) / sizeof(gateway_fields[0]))
 
-    if (status != OK) {
-        return status;
-    }
-    if (*out && **out == '\0' && !required) {
-        *out = NULL;
-    }
-    if ((*out == NULL && required)
-        || (*out && (**out == '\0' || gh_utf8_length(*out) > max || gh_has_control(*out)))) {
+/* One field: required ones 1..max characters, none with control
+ * characters or invalid UTF-8 (headers are bytes). */
+static int gateway_field(request_rec *r, int i, const char *value, const char **out)
+{
+    *out = value && *value == '\0' && !gateway_fields[i].required ? NULL : value;
+    if ((*out == NULL && gateway_fields[i].required)
+        || (*out && (**out == '\0' || !gh_utf8_valid(*out, strlen(*out))
+                     || gh_utf8_length(*out) > gateway_fields[i].max || gh_has_control(*out)))) {
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_identity",
-                       apr_psprintf(r->pool, "%s must be given: 1 to %" APR_SIZE_T_FMT
-                                    " characters, no control characters.", name, max));
+                       apr_psprintf(r->pool, "%s (or the %s header) must be given: 1 to %"
+                                    APR_SIZE_T_FMT " characters, no control characters.",
+                                    gateway_fields[i].query, gateway_fields[i].header,
+                                    gateway_fields[i].max));
+    }
+    return OK;
+}
+
+/* The gateway's user, from its headers if it sent any, else from the
+ * query. With neither, anonymous_ok leaves who empty (NULL fields). */
+static int gateway_identity(request_rec *r, apr_table_t *qs, int anonymous_ok,
+                            gh_chat_who_t *who)
+{
+    const char *values[GATEWAY_FIELDS], **out[GATEWAY_FIELDS] = {
+        &who->user_id, &who->nickname, &who->email, &who->profile_url
+    };
+    int in_headers = 0, in_query = 0, status;
+
+    for (size_t i = 0; i < GATEWAY_FIELDS; i++) {
+        in_headers |= apr_table_get(r->headers_in, gateway_fields[i].header) != NULL;
+        in_query |= apr_table_get(qs, gateway_fields[i].query) != NULL;
+    }
+    if (!in_headers && !in_query && anonymous_ok) {
+        return OK;
+    }
+    for (size_t i = 0; i < GATEWAY_FIELDS; i++) {
+        if (in_headers) {
+            values[i] = apr_table_get(r->headers_in, gateway_fields[i].header);
+        }
+        else if ((status = gh_http_query_one(r, qs, gateway_fields[i].query,
+                                             &values[i])) != OK) {
+            return status;
+        }
+        if ((status = gateway_field(r, (int)i, values[i], out[i])) != OK) {
+            return status;
+        }
     }
     return OK;
 }
@@ -111,7 +153,7 @@ int gh_chat_message_ok(const char *text, apr_size_t max)
     return 1;
 }
 
-int gh_chat_identity(request_rec *r, gh_chat_who_t *who)
+int gh_chat_identity(request_rec *r, int anonymous_ok, gh_chat_who_t *who)
 {
     apr_table_t *qs;
     int status = gh_http_query(r, &qs);
@@ -123,13 +165,7 @@ int gh_chat_identity(request_rec *r, gh_chat_who_t *who)
     if (gh_dir_conf(r)->chat_gateway != 1) {
         return bearer_identity(r, qs, who);
     }
-    if ((status = query_field(r, qs, "user_id", 100, 1, &who->user_id)) != OK
-        || (status = query_field(r, qs, "nickname", 100, 1, &who->nickname)) != OK
-        || (status = query_field(r, qs, "email", 100, 1, &who->email)) != OK
-        || (status = query_field(r, qs, "profile_url", 500, 0, &who->profile_url)) != OK) {
-        return status;
-    }
-    return OK;
+    return gateway_identity(r, qs, anonymous_ok, who);
 }
 
 int gh_chat_room(request_rec *r, const char *text, apr_int64_t *room, json_object **room_json)

@@ -10,7 +10,7 @@
 #include "gh_db.h"
 
 typedef struct {
-    const char *user_id;
+    const char *user_id;          /* all NULL for an anonymous REST call */
     const char *nickname;
     const char *email;
     const char *profile_url;      /* may be NULL */
@@ -18,11 +18,14 @@ typedef struct {
 
 extern const gh_db_stmt_t gh_chat_statements[];
 
-/* The speaker: the query's user_id, nickname, email and profile_url under
- * GameHoneyChatGateway trust (400 when missing or bad), else the user of
- * a bearer token, from the Authorization header or the token query
+/* The speaker. Under GameHoneyChatGateway trust: the gateway's
+ * X-User-Id, X-Nickname, X-Email and X-Profile-Url headers if it sent any,
+ * else the query's user_id, nickname, email and profile_url (400 when
+ * one is missing or bad); with none at all and anonymous_ok (REST, as
+ * seed 003's cURL calls it), nobody: every field NULL. Otherwise the user
+ * of a bearer token, from the Authorization header or the token query
  * parameter (401). */
-int gh_chat_identity(request_rec *r, gh_chat_who_t *who);
+int gh_chat_identity(request_rec *r, int anonymous_ok, gh_chat_who_t *who);
 
 /* The room whose id is text: OK, or 404 room_not_found. *room_json is
  * the room as the API shows it (pool-owned). */

@@ -99,8 +99,10 @@ static gh_chat_event_t *render(PGresult *res, int row, apr_int64_t id)
     if (strcmp(kind, "message") == 0) {
         json_object_object_add(j, "type", json_object_new_string("chat.message"));
         json_object_object_add(j, "message", json_object_new_string(PQgetvalue(res, row, 6)));
-        json_object_object_add(j, "sender", json_object_new_string(PQgetvalue(res, row, 4)));
-        json_object_object_add(j, "nickname", json_object_new_string(PQgetvalue(res, row, 3)));
+        json_object_object_add(j, "sender", PQgetisnull(res, row, 4) ? NULL       /* anonymous */
+                               : json_object_new_string(PQgetvalue(res, row, 4)));
+        json_object_object_add(j, "nickname", PQgetisnull(res, row, 3) ? NULL
+                               : json_object_new_string(PQgetvalue(res, row, 3)));
         json_object_object_add(j, "profile_picture_url", PQgetisnull(res, row, 5) ? NULL
                                : json_object_new_string(PQgetvalue(res, row, 5)));
     }

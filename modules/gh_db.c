@@ -6,7 +6,37 @@
  * Every query is one statement, autocommitted: PostgreSQL makes a
  * statement atomic by itself, including the data-modifying CTEs the areas
  * use to change several tables at once, and it costs one round trip
- * instead of the three more that BEGIN and COMMIT would add. */
+ * instead of the three more that BEGIN and COMMIT would add.
+ *
+ * When a failed statement is run again. A pooled connection can die at
+ * any moment (pg_terminate_backend, a server restart, a network cut).
+ * Before anything is sent, a dead one is replaced: libpq has seen EOF, or
+ * the server's FATAL ("terminating connection ...") arrived while the
+ * connection sat idle, which our notice receiver records. Nothing was
+ * sent, so any statement may go to a fresh connection. When the
+ * connection breaks while the statement runs, it is sent again only if
+ * that cannot do it twice:
+ *   - a read (gh_dbrule_read_only: SELECT/WITH with no write, lock or
+ *     unknown function call) is always sent again;
+ *   - a write when the server's FATAL reached libpq while it was still
+ *     idle (on_notice saw it as the statement began, before it was sent:
+ *     the backend had already gone), or when the server answered 57P01
+ *     (admin_shutdown: a terminated backend, a fast shutdown) or 57P05
+ *     (idle_session_timeout).
+ *     A backend says these from its interrupt processing, and an
+ *     autocommitted statement commits at the protocol's Sync, with
+ *     interrupts held, just before ReadyForQuery; a pooled backend (it does
+ *     not LISTEN) processes no interrupt between that commit and
+ *     ReadyForQuery, and when one lands while it writes ReadyForQuery it
+ *     exits without a word (the client sees EOF). So a 57P01 answer means
+ *     the statement never ran, or was rolled back with the session.
+ *   - anything else that breaks a write (EOF or a reset with no message
+ *     from the server, 57P02 crash_shutdown, which quickdie sends from a
+ *     signal handler even after a commit) may have committed: it is not
+ *     sent again, and the client gets 503 database_unavailable.
+ * There are no explicit transactions here; if there were, a statement
+ * failing before COMMIT was sent would be like a 57P01 (rolled back),
+ * and a failure during COMMIT like an EOF (unknown: not resent). */
 #include <string.h>
 
 #include "apr_dbd.h"
@@ -16,6 +46,8 @@
 #include <libpq-fe.h>
 
 #include "gh_db.h"
+#include "gh_dbhealth.h"
+#include "gh_dbrule.h"
 #include "gh_http.h"
 #include "gh_metrics.h"
 #include "gh_private.h"
@@ -27,23 +59,28 @@ typedef struct {
     apr_hash_t *stmts;               /* label -> apr_dbd_prepared_t* */
 } gh_db_t;
 
-/* Prepared state of one pooled connection, kept in its pool. */
+/* State of one pooled connection, kept in its pool. */
 typedef struct {
     int backend_pid;
+    int fatal;                       /* the server said FATAL while we were idle */
     apr_pool_t *pool;                /* cleared on every re-prepare */
     apr_hash_t *stmts;
 } prepared_state_t;
 
 #define CONN_STATE_KEY "gamehoney:stmts"
+#define SQLSTATE_NOTE  "gamehoney-sqlstate"
+#define RESEND_TRIES   3
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
 static apr_array_header_t *registry;      /* of const gh_db_stmt_t* */
+static apr_hash_t *reads;                 /* labels of the statements that only read */
 
 static apr_status_t registry_reset(void *unused)
 {
     (void)unused;
     registry = NULL;
+    reads = NULL;
     return APR_SUCCESS;
 }
 
@@ -51,12 +88,27 @@ void gh_db_register(apr_pool_t *pconf, const gh_db_stmt_t *stmts)
 {
     if (registry == NULL) {
         registry = apr_array_make(pconf, 16, sizeof(const gh_db_stmt_t *));
+        reads = apr_hash_make(pconf);
         /* the next generation's pconf gets a fresh registry */
         apr_pool_cleanup_register(pconf, NULL, registry_reset, apr_pool_cleanup_null);
     }
     for (; stmts && stmts->label; stmts++) {
         APR_ARRAY_PUSH(registry, const gh_db_stmt_t *) = stmts;
+        if (gh_dbrule_read_only(stmts->sql)) {
+            apr_hash_set(reads, stmts->label, APR_HASH_KEY_STRING, stmts->label);
+        }
     }
+}
+
+void gh_db_child_init(apr_pool_t *pchild)
+{
+    gh_dbhealth_child_init(pchild);
+}
+
+const char *gh_db_failed_sqlstate(const request_rec *r)
+{
+    const char *st = apr_table_get(r->notes, SQLSTATE_NOTE);
+    return st ? st : "";
 }
 
 int gh_db_post_config(apr_pool_t *pconf, server_rec *s)
@@ -84,15 +136,60 @@ static int connection_lost(const ap_dbd_t *rec)
     return pg == NULL || PQstatus(pg) != CONNECTION_OK;
 }
 
+/* A message the server sent outside a statement: while idle, that is the
+ * FATAL a terminating backend sends before its EOF (other notices were
+ * dropped by apr_dbd's own receiver, which this one replaces). */
+static void on_notice(void *arg, const PGresult *res)
+{
+    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    prepared_state_t *st = arg;
+
+    if (severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0)) {
+        st->fatal = 1;
+    }
+}
+
+static prepared_state_t *conn_state(const ap_dbd_t *rec)
+{
+    prepared_state_t *st = NULL;
+
+    apr_pool_userdata_get((void **)&st, CONN_STATE_KEY, rec->pool);
+    if (st == NULL) {
+        PGconn *pg = native(rec);
+        st = apr_pcalloc(rec->pool, sizeof(*st));
+        apr_pool_create(&st->pool, rec->pool);
+        apr_pool_tag(st->pool, "gamehoney-stmts");
+        apr_pool_userdata_setn(st, CONN_STATE_KEY, NULL, rec->pool);
+        if (pg) {
+            PQsetNoticeReceiver(pg, on_notice, st);     /* kept across PQreset */
+        }
+    }
+    return st;
+}
+
 /* Whether the server is still there, found without a round trip: a server
  * that restarted or died has closed the socket, and non-blocking reads see
  * that. Two of them: the first may only collect the FATAL message a
- * terminating backend sends before its EOF. */
-static int connection_alive(const ap_dbd_t *rec)
+ * terminating backend sends before its EOF. A connection whose server
+ * said FATAL is finished even before that EOF comes: it is reset now, as
+ * mod_dbd would do when it next handed it out. */
+static int connection_alive(const ap_dbd_t *rec, prepared_state_t *st)
 {
     PGconn *pg = native(rec);
-    return pg != NULL && PQstatus(pg) == CONNECTION_OK
-        && PQconsumeInput(pg) && PQconsumeInput(pg) && PQstatus(pg) == CONNECTION_OK;
+
+    if (pg != NULL && PQstatus(pg) == CONNECTION_OK) {
+        /* PQconsumeInput only reads; PQisBusy parses, so a FATAL read
+         * reaches on_notice now */
+        if (PQconsumeInput(pg)) {
+            PQconsumeInput(pg);
+        }
+        PQisBusy(pg);
+    }
+    if (pg != NULL && st->fatal) {
+        st->fatal = 0;
+        PQreset(pg);                 /* a new backend: statements are prepared again */
+    }
+    return pg != NULL && PQstatus(pg) == CONNECTION_OK;
 }
 
 /* Records a failure on db's connection and returns the status to give:
@@ -103,17 +200,18 @@ static int db_failure(request_rec *r, const ap_dbd_t *rec, const char *what)
 {
     const char *msg = apr_dbd_error(rec->driver, rec->handle, 0);
     const char *first = msg ? apr_pstrmemdup(r->pool, msg, strcspn(msg, "\r\n")) : "";
+    char sqlstate[6];
 
-    /* verbose errors read "ERROR:  23505: ...", in any server locale */
-    if (strstr(first, ":  23505:") != NULL) {
+    gh_dbrule_sqlstate(msg, sqlstate);
+    apr_table_set(r->notes, SQLSTATE_NOTE, sqlstate);      /* for gh_batch */
+    if (strcmp(sqlstate, "23505") == 0) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "unique violation during %s", what);
         gh_metrics_db_error(GH_DB_ERROR_CONFLICT);
         return gh_fail(r, HTTP_CONFLICT, "conflict",
                        "A concurrent change conflicted with this one; retry.");
     }
     if (connection_lost(rec)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "database connection lost during %s: %s",
-                      what, first);
+        gh_dbhealth_log_lost(r, what, first);
         gh_metrics_db_error(GH_DB_ERROR_LOST);
         return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
                        "The database is unavailable; retry later.");
@@ -126,19 +224,12 @@ static int db_failure(request_rec *r, const ap_dbd_t *rec, const char *what)
 
 /* Makes sure every registered statement exists on rec's current backend.
  * Returns 0, or -1 with *failed naming the statement that failed. */
-static int ensure_prepared(ap_dbd_t *rec, apr_hash_t **stmts, const char **failed)
+static int ensure_prepared(request_rec *r, ap_dbd_t *rec, prepared_state_t *st,
+                           apr_hash_t **stmts, const char **failed)
 {
     PGconn *pg = native(rec);
     int pid = pg ? PQbackendPID(pg) : 0;
-    prepared_state_t *st = NULL;
 
-    apr_pool_userdata_get((void **)&st, CONN_STATE_KEY, rec->pool);
-    if (st == NULL) {
-        st = apr_pcalloc(rec->pool, sizeof(*st));
-        apr_pool_create(&st->pool, rec->pool);
-        apr_pool_tag(st->pool, "gamehoney-stmts");
-        apr_pool_userdata_setn(st, CONN_STATE_KEY, NULL, rec->pool);
-    }
     if (pid != 0 && st->backend_pid == pid) {
         *stmts = st->stmts;
         return 0;
@@ -146,6 +237,7 @@ static int ensure_prepared(ap_dbd_t *rec, apr_hash_t **stmts, const char **faile
     apr_pool_clear(st->pool);
     st->backend_pid = 0;
     st->stmts = apr_hash_make(st->pool);
+    gh_dbhealth_learn(r, pg);
     PQsetErrorVerbosity(pg, PQERRORS_VERBOSE);      /* errors carry their SQLSTATE */
     /* The areas' statements take arrays and CTEs: a custom plan always
      * looks cheaper to PostgreSQL, so without this it re-plans them (about
@@ -180,35 +272,53 @@ static int ensure_prepared(ap_dbd_t *rec, apr_hash_t **stmts, const char **faile
  * stale, and concurrent requests may take the reset ones first. Nothing
  * was sent, so trying again is safe. */
 #define STALE_TRIES 8
+static int unavailable(request_rec *r)
+{
+    return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
+                   "The database is unavailable; retry later.");
+}
+
 static int db_open(request_rec *r, gh_db_t *db)
 {
+    if (!gh_dbhealth_admit(r)) {
+        gh_metrics_db_acquire(0, 0);
+        return unavailable(r);
+    }
     for (int attempt = 0;; attempt++) {
         const char *what = NULL;
         apr_time_t asked = apr_time_now();
-        int status;
+        int status, lost;
 
         memset(db, 0, sizeof(*db));
         db->r = r;
         db->rec = dbd_open ? dbd_open(r->pool, r->server) : NULL;
         gh_metrics_db_acquire(apr_time_now() - asked, db->rec != NULL);
         if (db->rec == NULL) {
-            return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
-                           "The database is unavailable; retry later.");
+            gh_dbhealth_down(r, "no connection could be opened (mod_dbd says why)");
+            return unavailable(r);
         }
-        if (!connection_alive(db->rec)) {
+        if (!connection_alive(db->rec, conn_state(db->rec))) {
             what = "connection check";
         }
-        else if (ensure_prepared(db->rec, &db->stmts, &what) != 0) {
+        else if (ensure_prepared(r, db->rec, conn_state(db->rec), &db->stmts, &what) != 0) {
             what = apr_pstrcat(r->pool, "prepare of ", what, NULL);
         }
         else {
+            gh_dbhealth_up(r);
             return OK;
         }
-        if (attempt < STALE_TRIES && connection_lost(db->rec)) {
+        lost = connection_lost(db->rec);
+        if (attempt < STALE_TRIES && lost) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                           "stale database connection at %s; retrying on a fresh one", what);
             dbd_close(r->server, db->rec);
             continue;
+        }
+        if (lost) {
+            gh_dbhealth_down(r, "every connection was lost");
+        }
+        else {
+            gh_dbhealth_up(r);
         }
         status = db_failure(r, db->rec, what);
         dbd_close(r->server, db->rec);
@@ -237,7 +347,7 @@ static int rows_of(gh_db_t *db, const char *label, int nargs, const char *const 
     }
     if (apr_dbd_pselect(drv, db->r->pool, db->rec->handle, &res, prep, 1,
                         nargs, (const char **)args) != 0) {
-        return db_failure(db->r, db->rec, label);
+        return -1;                   /* the caller sees why */
     }
     /* Copied: the driver frees the result as soon as the last row is read. */
     ncols = apr_dbd_num_cols(drv, res);
@@ -254,17 +364,55 @@ static int rows_of(gh_db_t *db, const char *label, int nargs, const char *const 
     return OK;
 }
 
+/* Whether the statement that just failed on db may be sent again on a
+ * fresh connection (see the top of this file). */
+static int may_resend(gh_db_t *db, const char *label)
+{
+    const char *msg;
+    char sqlstate[6];
+    int fatal, read_only;
+
+    if (!connection_lost(db->rec)) {
+        return 0;                    /* the statement itself failed */
+    }
+    msg = apr_dbd_error(db->rec->driver, db->rec->handle, 0);
+    gh_dbrule_sqlstate(msg, sqlstate);
+    /* a FATAL notice now came while libpq was still idle, reading what
+     * was left before it sent this statement: the backend had gone */
+    fatal = conn_state(db->rec)->fatal;
+    conn_state(db->rec)->fatal = 0;
+    read_only = reads && apr_hash_get(reads, label, APR_HASH_KEY_STRING);
+    if (!gh_dbrule_resend(sqlstate, read_only, fatal)) {
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, db->r, "database connection lost during %s "
+                  "before it took effect (%s); sending it again on a fresh one", label,
+                  sqlstate[0] ? sqlstate : fatal ? "FATAL before it was sent" : "a read");
+    return 1;
+}
+
 int gh_db_query(request_rec *r, const char *label, int nargs, const char *const *args,
                 apr_array_header_t **rows)
 {
     gh_db_t db;
-    int status = db_open(r, &db);
 
-    if (status != OK) {
-        *rows = apr_array_make(r->pool, 1, sizeof(const char **));
+    apr_table_unset(r->notes, SQLSTATE_NOTE);
+    for (int attempt = 0;; attempt++) {
+        int status = db_open(r, &db);
+
+        if (status != OK) {
+            *rows = apr_array_make(r->pool, 1, sizeof(const char **));
+            return status;
+        }
+        status = rows_of(&db, label, nargs, args, rows);
+        if (status == -1 && attempt < RESEND_TRIES && may_resend(&db, label)) {
+            dbd_close(r->server, db.rec);
+            continue;
+        }
+        if (status == -1) {
+            status = db_failure(r, db.rec, label);
+        }
+        dbd_close(r->server, db.rec);
         return status;
     }
-    status = rows_of(&db, label, nargs, args, rows);
-    dbd_close(r->server, db.rec);
-    return status;
 }

@@ -3,7 +3,8 @@
  * reads are non-blocking, and the loop sleeps in a pollset on the socket
  * that other threads can wake. wslay answers pings, reassembles
  * fragments, refuses unmasked client frames (1002) and oversized
- * messages (1009), and does the close handshake. */
+ * messages (1009), and does the close handshake; frames its parser
+ * refuses outright get their 1002 from fail_protocol. */
 #include <string.h>
 
 #include "httpd.h"
@@ -105,6 +106,7 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
         }
     }
     if (apr_brigade_flatten(ws->in, (char *)buf, &got) != APR_SUCCESS) {
+        ws->eof = 1;
         wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
         return -1;
     }
@@ -264,6 +266,52 @@ static void take_turn(gh_ws_t *ws)
     }
 }
 
+/* A frame wslay's parser refused outright: a control frame over 125
+ * bytes or fragmented (RFC 6455 5.5), or a length not in its shortest
+ * form. wslay then queues a Close without a code and stops, so the Close
+ * 1002 is written here, past wslay (whose output is never mid-frame
+ * between calls: send_cb writes whole chunks), and the client gets a few
+ * seconds to read it before the connection is closed. */
+static void fail_protocol(gh_ws_t *ws)
+{
+    static const char close_1002[] = { (char)0x88, 0x02, 0x03, (char)0xea };
+    apr_time_t until = apr_time_now() + apr_time_from_sec(2);
+
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, ws->r, "WebSocket protocol error: closing 1002");
+    APR_BRIGADE_INSERT_TAIL(ws->out, apr_bucket_immortal_create(close_1002, sizeof(close_1002),
+                                                                ws->c->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(ws->out, apr_bucket_flush_create(ws->c->bucket_alloc));
+    if (ap_pass_brigade(ws->c->output_filters, ws->out) != APR_SUCCESS) {
+        apr_brigade_cleanup(ws->out);
+        return;
+    }
+    apr_brigade_cleanup(ws->out);
+    /* drain what the client still sends, until it closes or time is up,
+     * so that the close is not turned into a reset */
+    while (apr_time_now() < until) {
+        apr_int32_t n;
+        const apr_pollfd_t *ready;
+        apr_status_t rv;
+
+        apr_brigade_cleanup(ws->in);
+        rv = ap_get_brigade(ws->c->input_filters, ws->in, AP_MODE_READBYTES,
+                            APR_NONBLOCK_READ, READ_CHUNK);
+        if (rv == APR_SUCCESS && !APR_BRIGADE_EMPTY(ws->in)) {
+            apr_off_t len = 0;
+            apr_brigade_length(ws->in, 1, &len);
+            if (len == 0) {
+                break;                   /* EOS: the client closed */
+            }
+            continue;
+        }
+        if (!APR_STATUS_IS_EAGAIN(rv) && rv != APR_SUCCESS) {
+            break;
+        }
+        apr_pollset_poll(ws->pollset, apr_time_from_msec(TURN_MS), &n, &ready);
+    }
+    apr_brigade_cleanup(ws->in);
+}
+
 void gh_ws_run(gh_ws_t *ws)
 {
     apr_time_t closing_since = 0;
@@ -271,12 +319,18 @@ void gh_ws_run(gh_ws_t *ws)
     for (;;) {
         apr_int32_t n;
         const apr_pollfd_t *ready;
+        int rv;
 
         take_turn(ws);
         if (wslay_event_want_write(ws->ctx) && wslay_event_send(ws->ctx) != 0) {
             break;
         }
-        if (wslay_event_recv(ws->ctx) != 0 || ws->eof) {
+        if ((rv = wslay_event_recv(ws->ctx)) != 0 || ws->eof) {
+            /* not our callback's I/O failure: the parser's refusal */
+            if (rv == WSLAY_ERR_CALLBACK_FAILURE && !ws->eof
+                && !wslay_event_get_close_sent(ws->ctx)) {
+                fail_protocol(ws);
+            }
             break;
         }
         if (wslay_event_want_write(ws->ctx)) {

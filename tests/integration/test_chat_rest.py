@@ -170,10 +170,30 @@ def test_create_room_needs_a_gateway_identity(srv, pg, fields):
     assert room_count(pg) == before
 
 
-def test_create_room_without_any_identity_is_400(srv, pg):
-    before = room_count(pg)
-    assert_refused_identity(create_room(srv, {"name": "방", "post_id": 1}, who=None))
-    assert room_count(pg) == before
+def test_seed_curl_creates_a_room_without_any_identity(srv, pg):
+    """Seed 003's own cURL: no identity at all. The room has no creator."""
+    r = srv.post(REST + "/create-room/", data='{"name": "테스트 채팅방", "post_id": 1}'.encode(),
+                 headers={"Content-Type": "application/json"})
+    body = assert_json(r, 201)
+    assert_room(body, "테스트 채팅방", 1)
+    assert pg.query("SELECT name, post_id, created_by FROM chat_rooms WHERE id = %s",
+                    (body["id"],)) == [("테스트 채팅방", 1, None)]
+
+
+def gateway_headers(who):
+    names = {"user_id": "X-User-Id", "nickname": "X-Nickname", "email": "X-Email",
+             "profile_url": "X-Profile-Url"}
+    return {names[k]: v.encode("utf-8") if isinstance(v, str) else v
+            for k, v in who.items() if v is not None}
+
+
+def test_create_room_records_the_gateway_user_as_creator(srv, pg):
+    who = ident()
+    for kw in ({"params": who}, {"headers": gateway_headers(who)}):
+        r = srv.post(REST + "/create-room/", json={"name": "방", "post_id": 3}, **kw)
+        body = assert_json(r, 201)
+        assert pg.scalar("SELECT created_by FROM chat_rooms WHERE id = %s",
+                         (body["id"],)) == who["user_id"]
 
 
 def test_rooms_lists_every_room_newest_first(srv, pg):
@@ -335,9 +355,61 @@ def test_message_needs_a_gateway_identity(srv, pg, fields):
     assert rows(pg, room) == []
 
 
-def test_message_without_any_identity_is_400(srv, pg):
+def test_message_without_any_identity_has_no_sender(srv, pg):
     room = new_room(pg)
-    assert_refused_identity(srv.post(REST + "/message/", json={"message": "hi", "room": room}))
+    r = srv.post(REST + "/message/", json={"message": "익명", "room": room})
+    body = assert_json(r, 201)
+    assert set(body) == MESSAGE_KEYS, body
+    assert (body["room"], body["message"], body["sender"], body["nickname"],
+            body["profile_picture_url"]) == (room, "익명", None, None, None)
+    assert rows(pg, room) == [{
+        "id": body["id"], "room_id": room, "kind": "message", "user_id": None,
+        "nickname": None, "sender": None, "profile_url": None, "message": "익명"}]
+    page = assert_json(srv.get(f"{REST}/room/{room}/messages/"), 200)
+    assert page["messages"] == [body]
+
+
+def test_identity_from_the_gateway_headers(srv, pg):
+    """Seed 003's nginx passes X-User-Id, X-Nickname, X-Email, X-Profile-Url."""
+    room = new_room(pg)
+    who = ident(nickname="헤더 닉네임")
+    body = assert_json(post_message(srv, room, "from headers", headers=gateway_headers(who)), 201)
+    assert_message(body, room, "from headers", who)
+    row = rows(pg, room)[0]
+    assert (row["user_id"], row["nickname"], row["sender"], row["profile_url"]) == (
+        who["user_id"], who["nickname"], who["email"], who["profile_url"])
+
+
+def test_gateway_headers_win_over_the_query(srv, pg):
+    room = new_room(pg)
+    in_headers, in_query = ident(), ident()
+    body = assert_json(post_message(srv, room, "both", who=in_query,
+                                    headers=gateway_headers(in_headers)), 201)
+    assert_message(body, room, "both", in_headers)
+    assert rows(pg, room)[0]["user_id"] == in_headers["user_id"]
+
+
+# a NUL or newline cannot be sent in a header, and httpd itself refuses a DEL
+BAD_HEADER_IDENTITIES = {k: v for k, v in BAD_IDENTITIES.items()
+                         if not any(w in k for w in ("nul", "newline", "DEL"))}
+BAD_HEADER_IDENTITIES["invalid UTF-8"] = dict(nickname=b"\xff\xfe")
+BAD_HEADER_IDENTITIES["only a profile"] = dict(user_id=None, nickname=None, email=None)
+
+
+@pytest.mark.parametrize("fields", BAD_HEADER_IDENTITIES.values(),
+                         ids=BAD_HEADER_IDENTITIES.keys())
+def test_bad_gateway_headers_are_400(srv, pg, fields):
+    room = new_room(pg)
+    r = post_message(srv, room, "hi", headers=gateway_headers(ident(**fields)))
+    assert_refused_identity(r)
+    assert r.json()["error"] == "invalid_identity"
+    assert rows(pg, room) == []
+
+
+def test_a_partial_identity_is_still_400(srv, pg):
+    """Some identity given: all of it must be there; only none at all is anonymous."""
+    room = new_room(pg)
+    assert_refused_identity(post_message(srv, room, "hi", who={"nickname": "닉"}))
     assert rows(pg, room) == []
 
 

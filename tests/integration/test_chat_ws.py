@@ -303,6 +303,15 @@ def test_the_same_user_twice(srv, pg):
         c.expect(chat_event(who, "twice"))
 
 
+def test_anonymous_rest_message_reaches_the_sockets(srv, pg):
+    room = new_room(pg)
+    a = joined(srv, room, ident())
+    r = srv.post("/chat/v1/message/", json={"message": "누군가", "room": room})
+    assert r.status_code == 201, r.text
+    a.expect({"type": "chat.message", "message": "누군가", "sender": None, "nickname": None,
+              "profile_picture_url": None})
+
+
 def test_rest_message_reaches_the_sockets(srv, pg):
     room = new_room(pg)
     wa, wb, poster = ident(), ident(), ident()
@@ -511,6 +520,14 @@ OVERSIZED = {
 REFUSED = {name: (send, 1009) for name, send in OVERSIZED.items()}
 REFUSED["unmasked"] = (lambda raw: raw.send_frame(
     OP_TEXT, json.dumps({"type": "chat.message", "message": "unmasked"}), mask=False), 1002)
+# control frames are at most 125 bytes and never fragmented (RFC 6455 5.5)
+REFUSED["ping 126 bytes"] = (lambda raw: raw.send_frame(OP_PING, b"p" * 126), 1002)
+REFUSED["ping 64k"] = (lambda raw: send_ignoring_reset(raw, encode_frame(OP_PING, b"p" * 70000)),
+                       1002)
+REFUSED["fragmented ping"] = (lambda raw: raw.send_frame(OP_PING, b"part", fin=False), 1002)
+REFUSED["fragmented pong"] = (lambda raw: raw.send_frame(OP_PONG, b"part", fin=False), 1002)
+REFUSED["close 126 bytes"] = (lambda raw: raw.send_frame(OP_CLOSE, b"\x03\xe8" + b"c" * 124),
+                              1002)
 
 
 @pytest.mark.parametrize("send,code", REFUSED.values(), ids=REFUSED.keys())

@@ -50,6 +50,7 @@ int main(void)
     run_suite(root, "jwt", test_jwt);
     run_suite(root, "money", test_money);
     run_suite(root, "prom", test_prom);
+    run_suite(root, "dbrule", test_dbrule);
 
     apr_pool_destroy(root);
     fflush(stderr);
