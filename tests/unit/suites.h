@@ -13,5 +13,6 @@ void test_toss_input(apr_pool_t *p);
 void test_jwt(apr_pool_t *p);
 void test_money(apr_pool_t *p);
 void test_prom(apr_pool_t *p);
+void test_cursor(apr_pool_t *p);
 
 #endif
