@@ -691,32 +691,31 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
     return gh_http_send_json(r, HTTP_OK, out);
 }
 
-static int my_payments(request_rec *r, const gh_route_params_t *params)
+/* A page of the user's own money, by one of gh_pay_history's lists. */
+static int history_page(request_rec *r, int (*list)(request_rec *, const char *,
+                                                    const gh_page_t *, json_object **))
 {
     gh_page_t page;
     json_object *out;
     int status;
 
-    (void)params;
     if ((status = gh_page_query(r, PAGE_DEFAULT, PAGE_MAX, &page)) != OK
-        || (status = gh_pay_history_orders(r, r->user, &page, &out)) != OK) {
+        || (status = list(r, r->user, &page, &out)) != OK) {
         return status;
     }
     return gh_http_send_json(r, HTTP_OK, out);
 }
 
+static int my_payments(request_rec *r, const gh_route_params_t *params)
+{
+    (void)params;
+    return history_page(r, gh_pay_history_orders);
+}
+
 static int my_points(request_rec *r, const gh_route_params_t *params)
 {
-    gh_page_t page;
-    json_object *out;
-    int status;
-
     (void)params;
-    if ((status = gh_page_query(r, PAGE_DEFAULT, PAGE_MAX, &page)) != OK
-        || (status = gh_pay_history_points(r, r->user, &page, &out)) != OK) {
-        return status;
-    }
-    return gh_http_send_json(r, HTTP_OK, out);
+    return history_page(r, gh_pay_history_points);
 }
 
 static const gh_route_t routes[] = {

@@ -576,6 +576,17 @@ def test_a_second_cancel_while_one_is_pending_is_409(server, tp, user, pg, log_a
     assert_consistent(pg)
 
 
+def cancel_lost_at_toss(srv, tp, user, body, half=False):
+    """A paid order whose cancel got a 5xx from Toss (never made): PENDING."""
+    uid, auth = payer(user)
+    amount = new_amount()
+    oid, pk = pay(srv, tp, auth, amount)
+    tp.fail_next(f"/v1/payments/{pk}/cancel", "status500")
+    body = dict(body, order_id=oid, **({"amount": amount // 2} if half else {}))
+    assert_upstream(post(srv, BASE + "/payment/cancel", headers=auth, json=body), 502)
+    return uid, auth, amount, oid, pk
+
+
 def test_a_cancel_toss_never_got_is_finished_by_check_payment_with_its_own_key(
         server, tp, user, pg, log_allow):
     """The cancel call failed (5xx) and Toss never refunded. check-payment
@@ -584,13 +595,7 @@ def test_a_cancel_toss_never_got_is_finished_by_check_payment_with_its_own_key(
     settled at once and never made twice."""
     log_allow(TOSS_FAILED_LOG)
     admin, admin_auth = admin_of(user)
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid, pk = pay(server, tp, auth, amount)
-    tp.fail_next(f"/v1/payments/{pk}/cancel", "status500")
-    r = post(server, BASE + "/payment/cancel", headers=auth,
-             json={"order_id": oid, "reason": "환불 요청"})
-    assert_upstream(r, 502)
+    uid, auth, amount, oid, pk = cancel_lost_at_toss(server, tp, user, {"reason": "환불 요청"})
     [c] = cancels(pg, oid)
     assert c["status"] == "PENDING" and balance(pg, uid) == 0
 
@@ -620,13 +625,8 @@ def test_a_pending_cancel_toss_refuses_is_reversed_by_check_payment(server, tp, 
     the console's refund is taken back once instead."""
     log_allow(TOSS_FAILED_LOG)
     admin, admin_auth = admin_of(user)
-    uid, auth = payer(user)
-    amount = new_amount()
-    oid, pk = pay(server, tp, auth, amount)
-    tp.fail_next(f"/v1/payments/{pk}/cancel", "status500")
-    r = post(server, BASE + "/payment/cancel", headers=auth,
-             json={"order_id": oid, "reason": "환불 요청", "amount": amount // 2})
-    assert_upstream(r, 502)
+    uid, auth, amount, oid, pk = cancel_lost_at_toss(server, tp, user, {"reason": "환불 요청"},
+                                                     half=True)
     tp.cancel_externally(pk)
     # the webhook leaves a PENDING refund to its request or the admin check
     r = webhook(server, tp.webhook_body(pk))
