@@ -21,6 +21,7 @@
 #include "modules/gh_db.h"
 #include "modules/gh_http.h"
 #include "modules/gh_metrics.h"
+#include "modules/gh_pay_history.h"
 #include "modules/gh_payments.h"
 #include "modules/gh_ratelimit.h"
 
@@ -64,6 +65,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     }
     gh_db_register(pconf, gh_identity_statements);
     gh_db_register(pconf, gh_payments_statements);
+    gh_db_register(pconf, gh_pay_history_statements);
     gh_db_register(pconf, gh_chat_statements);
     for (const gh_area_t *const *a = areas; *a; a++) {
         gh_db_register(pconf, (*a)->statements);

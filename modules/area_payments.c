@@ -17,6 +17,8 @@
 #include "gh_http.h"
 #include "gh_json.h"
 #include "gh_money.h"
+#include "gh_page.h"
+#include "gh_pay_history.h"
 #include "gh_payments.h"
 #include "gh_text.h"
 
@@ -25,6 +27,8 @@
 #define BATCH_MAX_LEADERS 1     /* batches in flight per child */
 #define ORDER_MAX   64      /* Toss's limit on orderId */
 #define REASON_MAX  200
+#define PAGE_DEFAULT 20
+#define PAGE_MAX    100
 
 static const gh_db_stmt_t statements[] = {
     { "gh_pay_prepare",
@@ -119,6 +123,31 @@ static int paid(request_rec *r, const gh_pay_order_t *o)
     return finish(r, out, q);
 }
 
+/* A virtual account was issued: paid when the deposit arrives (webhook). */
+static int waiting(request_rec *r, const gh_pay_order_t *o, const gh_tp_answer_t *a)
+{
+    static const char *const fields[] = { "accountNumber", "bankCode", "customerName",
+                                          "dueDate", NULL };
+    json_object *out = gh_json_object(r->pool), *va = NULL;
+    const char *amount = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, o->amount);
+    const char *q[] = { "result", "waiting_for_deposit", "orderId", o->order_id,
+                        "amount", amount, NULL };
+
+    if (a->virtual_account) {
+        va = json_object_new_object();
+        for (int i = 0; fields[i]; i++) {
+            const char *v = gh_json_str(a->virtual_account, fields[i]);
+            json_object_object_add(va, fields[i], v ? json_object_new_string(v) : NULL);
+        }
+    }
+    json_object_object_add(out, "status", json_object_new_string("WAITING_FOR_DEPOSIT"));
+    json_object_object_add(out, "orderId", json_object_new_string(o->order_id));
+    json_object_object_add(out, "paymentKey", json_object_new_string(o->payment_key));
+    json_object_object_add(out, "amount", json_object_new_int64(o->amount));
+    json_object_object_add(out, "virtualAccount", va);
+    return finish(r, out, q);
+}
+
 static int payment_failed(request_rec *r, const char *order_id, const char *code,
                           const char *message)
 {
@@ -180,8 +209,13 @@ static int confirmed(request_rec *r, gh_pay_order_t *o, const char *key, gh_tp_a
     if ((status = gh_pay_reconcile(r, o, a, 0, &changed)) != OK) {
         return status;
     }
-    if (strcmp(o->status, "DONE") == 0 && o->payment_key && strcmp(o->payment_key, key) == 0) {
-        return paid(r, o);
+    if (o->payment_key && strcmp(o->payment_key, key) == 0) {
+        if (strcmp(o->status, "DONE") == 0) {
+            return paid(r, o);
+        }
+        if (strcmp(o->status, "WAITING_FOR_DEPOSIT") == 0) {
+            return waiting(r, o, a);
+        }
     }
     return gh_upstream_bad(r, "Toss Payments", apr_pstrcat(r->pool, "confirm left order ",
                            o->order_id, " ", o->status, " (Toss: ", a->status, ")", NULL));
@@ -444,15 +478,65 @@ static int deduct(request_rec *r, const gh_route_params_t *params)
     return gh_http_send_json(r, HTTP_OK, out);
 }
 
+static int cancelled(request_rec *r, const char *order_id, const char *status,
+                     apr_int64_t amount, json_object *points)
+{
+    json_object *out = gh_json_object(r->pool);
+
+    json_object_object_add(out, "orderId", json_object_new_string(order_id));
+    json_object_object_add(out, "status", json_object_new_string(status));
+    json_object_object_add(out, "cancelled_amount", json_object_new_int64(amount));
+    json_object_object_add(out, "remaining_points", points);
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+/* A virtual account still waiting for its deposit is closed at Toss; no
+ * points were credited, so none are taken. */
+static int cancel_waiting(request_rec *r, const char *order_id, const char *payment_key,
+                          const char *reason)
+{
+    json_object *body = gh_json_object(r->pool);
+    apr_array_header_t *rows;
+    gh_pay_order_t o;
+    gh_tp_answer_t a;
+    int status, changed;
+
+    json_object_object_add(body, "cancelReason", json_object_new_string(reason));
+    if ((status = gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", payment_key, "/cancel",
+                                            NULL), body,
+                             apr_pstrcat(r->pool, "gh-cancel-", order_id, "-deposit", NULL),
+                             &a)) != OK) {
+        return status;
+    }
+    if (gh_tp_transient(&a)) {
+        return gh_tp_fail_transient(r, &a);
+    }
+    if (a.code) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "cancel_failed", a.message);
+    }
+    if ((status = gh_pay_load(r, order_id, &o)) != OK
+        || (status = gh_pay_reconcile(r, &o, &a, 0, &changed)) != OK) {
+        return status;
+    }
+    {
+        const char *args[] = { r->user };
+        if ((status = gh_db_query(r, "gh_pay_balance", 1, args, &rows)) != OK) {
+            return status;
+        }
+    }
+    return cancelled(r, order_id, o.status, 0, rows->nelts
+                     ? gh_money_int(APR_ARRAY_IDX(rows, 0, const char **)[0]) : NULL);
+}
+
 /* A refund: the points are debited first (PENDING), then Toss is asked
  * with a key that makes a retry harmless; a refusal gives them back, and
  * a timeout leaves them held until the admin check settles it. */
 static int cancel(request_rec *r, const gh_route_params_t *params)
 {
     static const gh_range_t any = { 1, APR_INT64_C(1000000000000) };
-    const char *order_id, *reason, *amount_arg = NULL, **row, *cid;
+    const char *order_id, *reason, *amount_arg = NULL, **row;
     apr_array_header_t *rows;
-    json_object *in, *body, *out;
+    json_object *in;
     gh_tp_answer_t a;
     int status;
 
@@ -474,10 +558,6 @@ static int cancel(request_rec *r, const gh_route_params_t *params)
         const char *args[] = { r->user, order_id, amount_arg, reason };
         status = gh_db_query(r, "gh_pay_cancel_begin", 4, args, &rows);
     }
-    if (status == HTTP_CONFLICT) {
-        return gh_fail(r, HTTP_CONFLICT, "cancel_in_progress",
-                       "A refund of this order is already in progress.");
-    }
     if (status != OK) {
         return status;
     }
@@ -489,48 +569,37 @@ static int cancel(request_rec *r, const gh_route_params_t *params)
         return gh_fail(r, HTTP_CONFLICT, "cancel_in_progress",
                        "A refund of this order is already in progress.");
     }
+    if (strcmp(row[0], "WAITING_FOR_DEPOSIT") == 0 && amount_arg == NULL) {
+        return cancel_waiting(r, order_id, row[1], reason);
+    }
     if (strcmp(row[0], "DONE") != 0) {
-        return gh_fail(r, HTTP_CONFLICT, "order_not_cancellable", "Only a paid order can be cancelled.");
+        return gh_fail(r, HTTP_CONFLICT, "order_not_cancellable",
+                       "Only a paid order, or a whole one waiting for its deposit, can be "
+                       "cancelled.");
     }
     if (apr_atoi64(row[2]) > apr_atoi64(row[3]) || apr_atoi64(row[2]) <= 0) {
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", apr_pstrcat(r->pool,
                        "amount must be at most what is left to refund: ", row[3], ".", NULL));
     }
-    if ((cid = row[4]) == NULL) {
+    if (row[4] == NULL) {
         return gh_fail(r, HTTP_CONFLICT, "insufficient_points",
                        "The points of this order have already been spent.");
     }
-    body = gh_json_object(r->pool);
-    json_object_object_add(body, "cancelReason", json_object_new_string(reason));
-    json_object_object_add(body, "cancelAmount", json_object_new_int64(apr_atoi64(row[2])));
-    if ((status = gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", row[1], "/cancel", NULL),
-                             body, apr_pstrcat(r->pool, "gh-cancel-", cid, NULL), &a)) != OK) {
-        return status;               /* held: the admin check settles it */
+    if ((status = gh_pay_refund(r, row[1], row[4], apr_atoi64(row[2]), reason, &a)) != OK) {
+        return status;
     }
-    if (gh_tp_transient(&a)) {
-        return gh_tp_fail_transient(r, &a);
-    }
-    if (a.code) {
-        const char *args[] = { a.code, cid };
-        if ((status = gh_db_query(r, "gh_pay_cancel_fail", 2, args, &rows)) != OK) {
-            return status;
-        }
+    if (gh_pay_refused(&a)) {
         return gh_fail(r, HTTP_BAD_REQUEST, "cancel_failed", a.message);
     }
-    {
-        const char *args[] = { a.last_transaction_key, cid,
-                               apr_psprintf(r->pool, "%" APR_INT64_T_FMT, a.balance_amount) };
-        if ((status = gh_db_query(r, "gh_pay_cancel_done", 3, args, &rows)) != OK) {
-            return status;
-        }
+    /* else held, until the admin check settles it */
+    if (a.code) {
+        return gh_tp_fail_transient(r, &a);
     }
-    out = gh_json_object(r->pool);
-    json_object_object_add(out, "orderId", json_object_new_string(order_id));
-    json_object_object_add(out, "status", json_object_new_string(a.balance_amount == 0
-                                                                 ? "CANCELLED" : "DONE"));
-    json_object_object_add(out, "cancelled_amount", json_object_new_int64(apr_atoi64(row[2])));
-    json_object_object_add(out, "remaining_points", gh_money_int(row[5]));
-    return gh_http_send_json(r, HTTP_OK, out);
+    if (a.last_transaction_key == NULL) {
+        return gh_upstream_bad(r, "Toss Payments", "cancel answered without the cancel");
+    }
+    return cancelled(r, order_id, a.balance_amount == 0 ? "CANCELLED" : "DONE",
+                     apr_atoi64(row[2]), gh_money_int(row[5]));
 }
 
 static int ignored(request_rec *r)
@@ -540,41 +609,66 @@ static int ignored(request_rec *r)
     return gh_http_send_json(r, HTTP_OK, out);
 }
 
-/* PAYMENT_STATUS_CHANGED carries no signature: only its paymentKey is
- * used, to fetch the payment from Toss. A non-200 answer makes Toss
- * resend, so only a failure on our side or Toss's gets one. */
+/* The Toss path a webhook body names: PAYMENT_STATUS_CHANGED's
+ * data.paymentKey, or a virtual account's DEPOSIT_CALLBACK orderId (a body
+ * with a secret and no eventType). NULL with *status OK: not for us. */
+static const char *webhook_payment(request_rec *r, json_object *in, int *status)
+{
+    const char *event = gh_json_str(in, "eventType"), *key, *order_id;
+
+    *status = OK;
+    if (event == NULL && (order_id = gh_json_str(in, "orderId")) != NULL
+        && gh_json_str(in, "secret") != NULL) {
+        if (!gh_money_token(order_id, ORDER_MAX)) {
+            *status = gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "orderId is malformed.");
+            return NULL;
+        }
+        return apr_pstrcat(r->pool, "/v1/payments/orders/", order_id, NULL);
+    }
+    if (event == NULL) {
+        *status = gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "eventType is missing.");
+        return NULL;
+    }
+    if (strcmp(event, "PAYMENT_STATUS_CHANGED") != 0) {
+        return NULL;
+    }
+    key = gh_json_str(gh_json_obj(in, "data"), "paymentKey");
+    if (key == NULL || !gh_money_token(key, KEY_MAX)) {
+        *status = gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                          "data.paymentKey is missing or malformed.");
+        return NULL;
+    }
+    return apr_pstrcat(r->pool, "/v1/payments/", key, NULL);
+}
+
+/* Toss's webhooks carry no signature: only the payment they name is
+ * used, fetched from Toss. A non-200 answer makes Toss resend, so only a
+ * failure on our side or Toss's gets one. */
 static int webhook(request_rec *r, const gh_route_params_t *params)
 {
-    const char *event, *key;
+    const char *path;
     json_object *in, *out;
     gh_pay_order_t o;
     gh_tp_answer_t a;
     int status, changed;
 
     (void)params;
-    if ((status = gh_http_require(r, GH_NEED_TOSS_PAYMENTS)) != OK || (status = gh_http_read_object(r, &in)) != OK) {
+    if ((status = gh_http_require(r, GH_NEED_TOSS_PAYMENTS)) != OK
+        || (status = gh_http_read_object(r, &in)) != OK) {
         return status;
     }
-    if ((event = gh_json_str(in, "eventType")) == NULL) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "eventType is missing.");
+    if ((path = webhook_payment(r, in, &status)) == NULL) {
+        return status != OK ? status : ignored(r);
     }
-    if (strcmp(event, "PAYMENT_STATUS_CHANGED") != 0) {
-        return ignored(r);
-    }
-    key = gh_json_str(gh_json_obj(in, "data"), "paymentKey");
-    if (key == NULL || !gh_money_token(key, KEY_MAX)) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "data.paymentKey is missing or malformed.");
-    }
-    if ((status = gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", key, NULL), NULL, NULL,
-                             &a)) != OK) {
+    if ((status = gh_tp_call(r, path, NULL, NULL, &a)) != OK) {
         return status;
     }
     if (gh_tp_transient(&a)) {
         return gh_tp_fail_transient(r, &a);
     }
     if (a.code && strcmp(a.code, "NOT_FOUND_PAYMENT") == 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "webhook for payment %s: Toss has no such "
-                      "payment", key);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "webhook for %s: Toss has no such "
+                      "payment", path);
         return ignored(r);
     }
     if (a.code) {                   /* e.g. our key refused: let Toss resend later */
@@ -585,7 +679,7 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
                                                     : HTTP_NOT_FOUND;
     if (status == HTTP_NOT_FOUND) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "webhook for payment %s: not our order",
-                      key);
+                      a.payment_key);
         return ignored(r);
     }
     if (status != OK) {             /* ours failed: a 5xx makes Toss resend */
@@ -600,11 +694,40 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
     return gh_http_send_json(r, HTTP_OK, out);
 }
 
+/* A page of the user's own money, by one of gh_pay_history's lists. */
+static int history_page(request_rec *r, int (*list)(request_rec *, const char *,
+                                                    const gh_page_t *, json_object **))
+{
+    gh_page_t page;
+    json_object *out;
+    int status;
+
+    if ((status = gh_page_query(r, PAGE_DEFAULT, PAGE_MAX, &page)) != OK
+        || (status = list(r, r->user, &page, &out)) != OK) {
+        return status;
+    }
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
+static int my_payments(request_rec *r, const gh_route_params_t *params)
+{
+    (void)params;
+    return history_page(r, gh_pay_history_orders);
+}
+
+static int my_points(request_rec *r, const gh_route_params_t *params)
+{
+    (void)params;
+    return history_page(r, gh_pay_history_points);
+}
+
 static const gh_route_t routes[] = {
     { "POST", "/payment/prepare",    prepare, GH_ROUTE_USER },
     { "GET",  "/success",            success, GH_ROUTE_PUBLIC },
     { "GET",  "/fail",               fail,    GH_ROUTE_PUBLIC },
     { "GET",  "/user/balance",       balance, GH_ROUTE_USER },
+    { "GET",  "/user/payments",      my_payments, GH_ROUTE_USER },
+    { "GET",  "/user/points",        my_points,   GH_ROUTE_USER },
     { "POST", "/user/deduct-points", deduct,  GH_ROUTE_USER },
     { "POST", "/payment/cancel",     cancel,  GH_ROUTE_USER },
     { "POST", "/webhook",            webhook, GH_ROUTE_PUBLIC },

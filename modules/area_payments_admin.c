@@ -26,10 +26,21 @@ static const gh_db_stmt_t statements[] = {
       "SELECT id, delta, balance_after, reason, source_type, source_id, "
       GH_SQL_ISO8601("created_at") " FROM point_ledger WHERE user_id = %lld"
       " ORDER BY id DESC LIMIT 50" },
-    { "gh_padm_manual", GH_SQL_POINTS_ENTRY("manual", "+", "") },
+    { "gh_padm_manual", GH_SQL_POINTS_CREDIT("manual") },
     { "gh_padm_failed",
       "SELECT " GH_SQL_ORDER_COLUMNS " FROM payment_orders WHERE status = 'FAILED'"
       " ORDER BY created_at DESC, id DESC LIMIT %lld" },
+    /* refunds made at Toss, and what each took back or left owed */
+    { "gh_padm_refunds",
+      "SELECT pc.order_id, po.user_id, pc.transaction_key, pc.amount, -pl.delta, pl.debt_delta, "
+      GH_SQL_ISO8601("pc.created_at") " FROM payment_cancels pc"
+      " JOIN payment_orders po ON po.order_id = pc.order_id"
+      " LEFT JOIN point_ledger pl ON pl.source_type = 'toss_refund'"
+      " AND pl.source_id = pc.transaction_key"
+      " WHERE pc.origin = 'toss' ORDER BY pc.id DESC LIMIT 100" },
+    { "gh_padm_debtors",
+      "SELECT id, points_debt, remaining_points FROM users WHERE points_debt > 0"
+      " ORDER BY points_debt DESC, id LIMIT 200" },
     { "gh_padm_mismatches",
       "SELECT user_id, remaining_points, ledger_sum FROM point_balance_mismatches"
       " ORDER BY user_id LIMIT 100" },
@@ -222,7 +233,7 @@ static int recover(request_rec *r, const gh_route_params_t *params)
     if ((status = gh_pay_load(r, gh_route_param(params, "order_id"), &o)) != OK) {
         return status;
     }
-    if (strcmp(o.status, "READY") != 0 && strcmp(o.status, "FAILED") != 0) {
+    if (!gh_pay_open(&o)) {
         return gh_fail(r, HTTP_CONFLICT, "not_recoverable",
                        apr_pstrcat(r->pool, "The order is ", o.status, ".", NULL));
     }
@@ -304,6 +315,48 @@ static int ledger_check(request_rec *r, const gh_route_params_t *params)
     return gh_http_send_json(r, HTTP_OK, out);
 }
 
+/* Refunds made at Toss (its console) and the debts they left: the points
+ * were taken back through the ledger, and what was already spent is owed,
+ * paid first from the user's next credits. */
+static int debts(request_rec *r, const gh_route_params_t *params)
+{
+    apr_array_header_t *refunds, *debtors;
+    json_object *out, *list;
+    int status;
+
+    (void)params;
+    if ((status = gh_db_query(r, "gh_padm_debtors", 0, NULL, &debtors)) != OK
+        || (status = gh_db_query(r, "gh_padm_refunds", 0, NULL, &refunds)) != OK) {
+        return status;
+    }
+    out = gh_json_object(r->pool);
+    list = json_object_new_array();
+    json_object_object_add(out, "debts", list);
+    for (int i = 0; i < debtors->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(debtors, i, const char **);
+        json_object *d = json_object_new_object();
+        json_object_object_add(d, "user_id", json_object_new_string(row[0]));
+        json_object_object_add(d, "debt", gh_money_int(row[1]));
+        json_object_object_add(d, "remaining_points", gh_money_int(row[2]));
+        json_object_array_add(list, d);
+    }
+    list = json_object_new_array();
+    json_object_object_add(out, "toss_refunds", list);
+    for (int i = 0; i < refunds->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(refunds, i, const char **);
+        json_object *f = json_object_new_object();
+        json_object_object_add(f, "order_id", json_object_new_string(row[0]));
+        json_object_object_add(f, "user_id", json_object_new_string(row[1]));
+        json_object_object_add(f, "transaction_key", json_object_new_string(row[2]));
+        json_object_object_add(f, "amount", gh_money_int(row[3]));
+        json_object_object_add(f, "points_taken", gh_money_int(row[4]));
+        json_object_object_add(f, "debt_added", gh_money_int(row[5]));
+        json_object_object_add(f, "created_at", json_object_new_string(row[6]));
+        json_object_array_add(list, f);
+    }
+    return gh_http_send_json(r, HTTP_OK, out);
+}
+
 static const gh_route_t routes[] = {
     { "GET",  "/debug/payment-status/{order_id}",         payment_status, GH_ROUTE_AUTH },
     { "GET",  "/debug/user-points/{user_id}",             user_points,    GH_ROUTE_AUTH },
@@ -312,6 +365,7 @@ static const gh_route_t routes[] = {
     { "POST", "/admin/recover-failed-payment/{order_id}", recover,        GH_ROUTE_AUTH },
     { "GET",  "/admin/list-failed-payments",              list_failed,    GH_ROUTE_AUTH },
     { "GET",  "/admin/ledger-check",                      ledger_check,   GH_ROUTE_AUTH },
+    { "GET",  "/admin/debts",                             debts,          GH_ROUTE_AUTH },
     { NULL, NULL, NULL, 0 }
 };
 

@@ -11,20 +11,14 @@
 #include "gh_json.h"
 #include "gh_money.h"
 #include "gh_payments.h"
+#include "gh_text.h"
 
 #define IDEMPOTENCY_KEY_MAX 300
 
-/* Gives back the points of the refunds in a CTE named c (id, order_id,
- * amount) that Toss did not make. */
-#define SQL_REVERSE_REFUNDS \
-    " back AS (SELECT c.id AS cid, c.amount, po.user_id FROM c" \
-    " JOIN payment_orders po ON po.order_id = c.order_id)," \
-    " u AS (UPDATE users SET remaining_points = remaining_points + back.amount FROM back" \
-    " WHERE users.id = back.user_id RETURNING users.id, users.remaining_points, back.cid," \
-    " back.amount)," \
-    " l AS (INSERT INTO point_ledger (user_id, delta, balance_after, reason, source_type," \
-    " source_id) SELECT id, amount, remaining_points, 'Refund not made', 'toss_cancel_reversal'," \
-    " cid::text FROM u)"
+#define REFUSED(a) gh_pay_refused(a)
+
+/* The open statuses, as SQL. */
+#define SQL_OPEN "('READY', 'WAITING_FOR_DEPOSIT', 'FAILED')"
 
 const gh_db_stmt_t gh_payments_statements[] = {
     { "gh_pay_order",
@@ -35,60 +29,25 @@ const gh_db_stmt_t gh_payments_statements[] = {
       " o AS (UPDATE payment_orders o SET status = 'DONE', payment_key = p.pkey,"
       " approved_at = coalesce(p.approved, now()), failure_code = NULL, failure_message = NULL,"
       " updated_at = now() FROM p WHERE o.order_id = p.oid AND o.provider = 'toss'"
-      " AND o.status IN ('READY', 'FAILED') RETURNING o.user_id, o.amount, o.order_id),"
+      " AND o.status IN " SQL_OPEN " RETURNING o.user_id, o.amount, o.order_id),"
       GH_SQL_CREDIT_ORDERS("toss_payment", "Toss payment")
       " SELECT count(*) FROM l" },
     { "gh_pay_mark",
       "UPDATE payment_orders SET status = %s, failure_code = %s, failure_message = %s,"
       " updated_at = now() WHERE order_id = %s AND provider = 'toss'"
-      " AND status IN ('READY', 'FAILED') RETURNING status" },
-    /* Refunds Toss has made (its cancelled total covers them) are DONE;
-     * with may_fail, one Toss never made, a minute on, is undone. */
-    { "gh_pay_settle",
-      "WITH p AS (SELECT CAST(%s AS text) AS oid, CAST(%s AS bigint) AS tossc,"
-      " CAST(%s AS bigint) AS bal, CAST(%s AS boolean) AS may_fail),"
-      " done AS (SELECT coalesce(sum(pc.amount), 0) AS s FROM payment_cancels pc, p"
-      " WHERE pc.order_id = p.oid AND pc.status = 'DONE'),"
-      " pend AS (SELECT pc.id, pc.amount, pc.created_at FROM payment_cancels pc, p"
-      " WHERE pc.order_id = p.oid AND pc.status = 'PENDING'),"
-      " ok AS (UPDATE payment_cancels pc SET status = 'DONE', updated_at = now()"
-      " FROM pend, done, p WHERE pc.id = pend.id AND p.tossc >= done.s + pend.amount"
-      " RETURNING pc.id),"
-      " c AS (UPDATE payment_cancels pc SET status = 'FAILED', failure_code = 'NOT_AT_TOSS',"
-      " updated_at = now() FROM pend, done, p WHERE pc.id = pend.id AND p.may_fail"
-      " AND p.tossc < done.s + pend.amount AND pend.created_at < now() - interval '1 minute'"
-      " RETURNING pc.id, pc.order_id, pc.amount),"
-      SQL_REVERSE_REFUNDS ","
-      " st AS (UPDATE payment_orders po SET status = 'CANCELLED', updated_at = now() FROM p"
-      " WHERE po.order_id = p.oid AND po.status = 'DONE' AND p.bal = 0 RETURNING 1)"
-      " SELECT (SELECT count(*) FROM ok) + (SELECT count(*) FROM c) + (SELECT count(*) FROM st),"
-      " (SELECT s FROM done) + (SELECT coalesce(sum(amount), 0) FROM pend)" },
-    /* The points leave before Toss is asked to refund, so they cannot be
-     * spent while the refund is in flight; one refund at a time per order
-     * (a unique index on PENDING). */
+      " AND status IN " SQL_OPEN " AND (status <> CAST(%s AS text) OR status = 'FAILED')"
+      " RETURNING status" },
+    /* refunds made at Toss, taken back once each (sql/006) */
+    { "gh_pay_sync",
+      "SELECT o_pending, o_taken, o_closed FROM payment_refunds_sync(%s,"
+      " CAST(%s AS text[]), CAST(%s AS bigint[]), CAST(%s AS text[]), CAST(%s AS bigint))" },
+    { "gh_pay_pending",
+      "SELECT id, amount, reason FROM payment_cancels WHERE order_id = %s AND status = 'PENDING'"
+      " ORDER BY id" },
+    /* under the order's lock, so that two refunds never start at once */
     { "gh_pay_cancel_begin",
-      "WITH p AS (SELECT CAST(%s AS bigint) AS uid, CAST(%s AS text) AS oid,"
-      " CAST(%s AS bigint) AS req, CAST(%s AS text) AS reason,"
-      " nextval('payment_cancels_id_seq') AS cid),"
-      " o AS (SELECT po.order_id, po.amount, po.status, po.payment_key FROM payment_orders po, p"
-      " WHERE po.order_id = p.oid AND po.user_id = p.uid AND po.provider = 'toss'"
-      " FOR UPDATE OF po),"
-      " rest AS (SELECT o.amount - coalesce((SELECT sum(pc.amount) FROM payment_cancels pc"
-      " WHERE pc.order_id = o.order_id AND pc.status <> 'FAILED'), 0) AS n FROM o),"
-      " amt AS (SELECT coalesce(p.req, rest.n) AS a, rest.n FROM p, rest, o"
-      " WHERE o.status = 'DONE'),"
-      " u AS (UPDATE users SET remaining_points = remaining_points - amt.a FROM p, amt"
-      " WHERE users.id = p.uid AND amt.a > 0 AND amt.a <= amt.n"
-      " AND users.remaining_points >= amt.a RETURNING users.remaining_points),"
-      " c AS (INSERT INTO payment_cancels (id, order_id, amount, reason)"
-      " SELECT p.cid, p.oid, amt.a, p.reason FROM p, amt, u RETURNING id),"
-      " l AS (INSERT INTO point_ledger (user_id, delta, balance_after, reason, source_type,"
-      " source_id) SELECT p.uid, -amt.a, u.remaining_points, 'Refund of order ' || p.oid,"
-      " 'toss_cancel', p.cid::text FROM p, amt, u)"
-      " SELECT o.status, o.payment_key, amt.a, amt.n, (SELECT id FROM c),"
-      " (SELECT remaining_points FROM u), EXISTS (SELECT 1 FROM payment_cancels pc"
-      " WHERE pc.order_id = o.order_id AND pc.status = 'PENDING')"
-      " FROM o LEFT JOIN amt ON true" },
+      "SELECT o_status, o_payment_key, o_amount, o_left, o_cancel_id, o_balance, o_pending"
+      " FROM payment_cancel_begin(CAST(%s AS bigint), %s, CAST(%s AS bigint), %s)" },
     { "gh_pay_cancel_done",
       "WITH c AS (UPDATE payment_cancels SET status = 'DONE', transaction_key = %s,"
       " updated_at = now() WHERE id = CAST(%s AS bigint) AND status = 'PENDING'"
@@ -97,12 +56,15 @@ const gh_db_stmt_t gh_payments_statements[] = {
       " WHERE po.order_id = c.order_id AND CAST(%s AS bigint) = 0 AND po.status = 'DONE'"
       " RETURNING 1)"
       " SELECT count(*) FROM c" },
+    /* a refund Toss refused: the points come back (paying any debt first) */
     { "gh_pay_cancel_fail",
       "WITH c AS (UPDATE payment_cancels SET status = 'FAILED', failure_code = %s,"
       " updated_at = now() WHERE id = CAST(%s AS bigint) AND status = 'PENDING'"
       " RETURNING id, order_id, amount),"
-      SQL_REVERSE_REFUNDS
-      " SELECT count(*) FROM c" },
+      " l AS (SELECT b.o_id FROM c JOIN payment_orders po ON po.order_id = c.order_id,"
+      " LATERAL points_credit(po.user_id, c.amount, 'Refund not made', 'toss_cancel_reversal',"
+      " c.id::text, NULL) b)"
+      " SELECT count(*) FROM l" },
     { NULL, NULL }
 };
 
@@ -227,44 +189,137 @@ int gh_pay_credit(request_rec *r, const char *order_id, const char *payment_key,
 int gh_pay_mark(request_rec *r, const char *order_id, const char *status, const char *code,
                 const char *message, int *changed)
 {
-    const char *args[] = { status, code, message, order_id };
+    const char *args[] = { status, code, message, order_id, status };
     apr_array_header_t *rows;
-    int rv = gh_db_query(r, "gh_pay_mark", 4, args, &rows);
+    int rv = gh_db_query(r, "gh_pay_mark", 5, args, &rows);
 
     *changed = rv == OK && rows->nelts > 0;
     return rv;
 }
 
-static int settle_refunds(request_rec *r, const gh_pay_order_t *o, const gh_tp_answer_t *a,
-                          int may_fail, int *changed)
+int gh_pay_refused(const gh_tp_answer_t *a)
 {
-    const char *args[] = {
-        o->order_id, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, a->total_amount - a->balance_amount),
-        apr_psprintf(r->pool, "%" APR_INT64_T_FMT, a->balance_amount), may_fail ? "true" : "false"
-    };
+    return a->code && !gh_tp_transient(a) && a->http_status != HTTP_CONFLICT;
+}
+
+int gh_pay_open(const gh_pay_order_t *o)
+{
+    return strcmp(o->status, "READY") == 0 || strcmp(o->status, "FAILED") == 0
+           || strcmp(o->status, "WAITING_FOR_DEPOSIT") == 0;
+}
+
+static const char *int_text(request_rec *r, apr_int64_t v)
+{
+    return apr_psprintf(r->pool, "%" APR_INT64_T_FMT, v);
+}
+
+int gh_pay_refund(request_rec *r, const char *payment_key, const char *cid,
+                  apr_int64_t amount, const char *reason, gh_tp_answer_t *a)
+{
+    json_object *body = gh_json_object(r->pool);
     apr_array_header_t *rows;
-    const char **row;
     int status;
 
-    if ((status = gh_db_query(r, "gh_pay_settle", 4, args, &rows)) != OK) {
+    json_object_object_add(body, "cancelReason", json_object_new_string(reason));
+    json_object_object_add(body, "cancelAmount", json_object_new_int64(amount));
+    /* the key of this refund only: asking again never refunds twice */
+    if ((status = gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", payment_key, "/cancel",
+                                            NULL), body, apr_pstrcat(r->pool, "gh-cancel-", cid,
+                                                                     NULL), a)) != OK) {
+        return status;               /* held: the admin check settles it */
+    }
+    if (REFUSED(a)) {
+        const char *args[] = { a->code, cid };
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refund %s refused by Toss: %s; the points "
+                      "are given back", cid, a->code);
+        return gh_db_query(r, "gh_pay_cancel_fail", 2, args, &rows);
+    }
+    if (a->code == NULL && a->last_transaction_key) {
+        const char *args[] = { a->last_transaction_key, cid, int_text(r, a->balance_amount) };
+        return gh_db_query(r, "gh_pay_cancel_done", 3, args, &rows);
+    }
+    return OK;                       /* transient, or no key: still PENDING */
+}
+
+/* Asks Toss again about every refund of o still PENDING. */
+static int settle_pending(request_rec *r, const gh_pay_order_t *o, int *changed)
+{
+    const char *args[] = { o->order_id };
+    apr_array_header_t *rows;
+    gh_tp_answer_t a;
+    int status;
+
+    if ((status = gh_db_query(r, "gh_pay_pending", 1, args, &rows)) != OK) {
+        return status;
+    }
+    for (int i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+        if ((status = gh_pay_refund(r, o->payment_key, row[0], apr_atoi64(row[1]), row[2],
+                                    &a)) != OK) {
+            return status;
+        }
+        *changed = *changed || REFUSED(&a) || (a.code == NULL && a.last_transaction_key);
+    }
+    return OK;
+}
+
+/* Takes back, once each, the refunds Toss has made that are not ours. */
+static int sync_refunds(request_rec *r, const gh_pay_order_t *o, const gh_tp_answer_t *a,
+                        int *changed)
+{
+    const char **keys = apr_palloc(r->pool, sizeof(*keys) * (a->ncancels + 1));
+    const char **amounts = apr_palloc(r->pool, sizeof(*amounts) * (a->ncancels + 1));
+    const char **reasons = apr_palloc(r->pool, sizeof(*reasons) * (a->ncancels + 1));
+    const char *args[5], **row;
+    apr_array_header_t *rows;
+    int status;
+
+    for (int i = 0; i < a->ncancels; i++) {
+        keys[i] = a->cancels[i].transaction_key;
+        amounts[i] = int_text(r, a->cancels[i].amount);
+        reasons[i] = a->cancels[i].reason && gh_utf8_length(a->cancels[i].reason) <= 200
+                     && !gh_has_control(a->cancels[i].reason) ? a->cancels[i].reason : NULL;
+    }
+    args[0] = o->order_id;
+    args[1] = gh_pg_array(r->pool, keys, a->ncancels);
+    args[2] = gh_pg_array(r->pool, amounts, a->ncancels);
+    args[3] = gh_pg_array(r->pool, reasons, a->ncancels);
+    args[4] = int_text(r, a->balance_amount);
+    if ((status = gh_db_query(r, "gh_pay_sync", 5, args, &rows)) != OK) {
         return status;
     }
     row = APR_ARRAY_IDX(rows, 0, const char **);
-    *changed = apr_atoi64(row[0]) > 0;
-    if (a->total_amount - a->balance_amount > apr_atoi64(row[1])) {
-        /* refunded at Toss (its dashboard) without us: the points stay */
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "order %s: Toss has refunded %"
-                      APR_INT64_T_FMT " won, more than this server asked for (%s); the "
-                      "points were not taken back and need review", o->order_id,
-                      a->total_amount - a->balance_amount, row[1]);
+    if (apr_atoi64(row[1]) > 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "order %s: %s refund(s) made at Toss "
+                      "taken back (GET /admin/debts lists them)", o->order_id, row[1]);
+    }
+    *changed = *changed || apr_atoi64(row[1]) > 0 || row[2][0] == 't';
+    return OK;
+}
+
+static int reconcile_open(request_rec *r, gh_pay_order_t *o, const gh_tp_answer_t *a,
+                          int *changed)
+{
+    if (strcmp(a->status, "DONE") == 0 || strcmp(a->status, "PARTIAL_CANCELED") == 0) {
+        return gh_pay_credit(r, o->order_id, a->payment_key, a->approved_at, changed);
+    }
+    if (strcmp(a->status, "WAITING_FOR_DEPOSIT") == 0) {
+        return gh_pay_mark(r, o->order_id, "WAITING_FOR_DEPOSIT", NULL, NULL, changed);
+    }
+    if (strcmp(a->status, "CANCELED") == 0) {
+        return gh_pay_mark(r, o->order_id, "CANCELLED", a->status,
+                           "Cancelled at Toss before it was paid here.", changed);
+    }
+    if (strcmp(a->status, "ABORTED") == 0 || strcmp(a->status, "EXPIRED") == 0) {
+        return gh_pay_mark(r, o->order_id, "FAILED", a->status,
+                           "The payment was not completed at Toss.", changed);
     }
     return OK;
 }
 
 int gh_pay_reconcile(request_rec *r, gh_pay_order_t *o, const gh_tp_answer_t *a,
-                     int may_fail_refunds, int *changed)
+                     int settle_pending_refunds, int *changed)
 {
-    int open = strcmp(o->status, "READY") == 0 || strcmp(o->status, "FAILED") == 0;
     int status = OK;
 
     *changed = 0;
@@ -275,24 +330,18 @@ int gh_pay_reconcile(request_rec *r, gh_pay_order_t *o, const gh_tp_answer_t *a,
         return gh_fail(r, HTTP_CONFLICT, "payment_mismatch",
                        "Toss's payment does not match this order.");
     }
-    if (!open) {
-        /* refunds of a paid order: settled whatever Toss's status says */
-        if (strcmp(o->status, "DONE") == 0) {
-            status = settle_refunds(r, o, a, may_fail_refunds, changed);
+    if (gh_pay_open(o) && ((status = reconcile_open(r, o, a, changed)) != OK
+                           || (status = gh_pay_load(r, o->order_id, o)) != OK)) {
+        return status;
+    }
+    /* a paid order: its refunds, whatever Toss's status says */
+    if (strcmp(o->status, "DONE") == 0) {
+        if ((settle_pending_refunds && (status = settle_pending(r, o, changed)) != OK)
+            || (status = sync_refunds(r, o, a, changed)) != OK) {
+            return status;
         }
     }
-    else if (strcmp(a->status, "DONE") == 0) {
-        status = gh_pay_credit(r, o->order_id, a->payment_key, a->approved_at, changed);
-    }
-    else if (strcmp(a->status, "CANCELED") == 0 || strcmp(a->status, "PARTIAL_CANCELED") == 0) {
-        status = gh_pay_mark(r, o->order_id, "CANCELLED", a->status,
-                             "Cancelled at Toss before it was confirmed here.", changed);
-    }
-    else if (strcmp(a->status, "ABORTED") == 0 || strcmp(a->status, "EXPIRED") == 0) {
-        status = gh_pay_mark(r, o->order_id, "FAILED", a->status,
-                             "The payment was not completed at Toss.", changed);
-    }
-    return status == OK ? gh_pay_load(r, o->order_id, o) : status;
+    return gh_pay_load(r, o->order_id, o);
 }
 
 int gh_pay_entry_check(request_rec *r, const gh_pay_entry_t *e, const char *user_id,

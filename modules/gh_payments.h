@@ -12,34 +12,21 @@
 #include "gh_toss_payments.h"
 
 /* The ledger credit for the orders in a CTE named o (user_id, amount,
- * order_id): raises the balance and appends one row per order, made
- * exactly-once by the ledger's unique (source_type, source_id). */
+ * order_id): one entry per order through points_credit (sql/006), which
+ * pays the user's debt first and is exactly-once by the ledger's unique
+ * (source_type, source_id). A CTE l holds the new entries' ids. */
 #define GH_SQL_CREDIT_ORDERS(source_type, reason) \
-    " u AS (UPDATE users SET remaining_points = remaining_points + o.amount FROM o" \
-    " WHERE users.id = o.user_id RETURNING users.id, users.remaining_points, o.amount," \
-    " o.order_id)," \
-    " l AS (INSERT INTO point_ledger (user_id, delta, balance_after, reason, source_type," \
-    " source_id) SELECT id, amount, remaining_points, '" reason " ' || order_id, '" \
-    source_type "', order_id FROM u RETURNING id)"
+    " l AS (SELECT c.o_id AS id FROM o, LATERAL points_credit(o.user_id, o.amount," \
+    " '" reason " ' || o.order_id, '" source_type "', o.order_id, NULL) c WHERE c.o_new)"
 
-/* A points entry made exactly-once by its source reference: the balance
- * moves by op ("+" or "-") amount where guard holds, and a repeat of src
- * returns the first entry instead. Parameters: user id, amount, reason,
- * src, actor. Rows: ('new'|'replay', id, user_id, delta, balance_after,
- * reason); none when guard failed or the user does not exist. */
-#define GH_SQL_POINTS_ENTRY(source_type, op, guard) \
-    "WITH p AS (SELECT CAST(%s AS bigint) AS uid, CAST(%s AS bigint) AS amt," \
-    " CAST(%s AS text) AS reason, CAST(%s AS text) AS src, CAST(%s AS text) AS actor)," \
-    " prev AS (SELECT pl.id, pl.user_id, pl.delta, pl.balance_after, pl.reason" \
-    " FROM point_ledger pl, p WHERE pl.source_type = '" source_type "' AND pl.source_id = p.src)," \
-    " u AS (UPDATE users SET remaining_points = remaining_points " op " p.amt FROM p" \
-    " WHERE users.id = p.uid " guard " AND NOT EXISTS (SELECT 1 FROM prev)" \
-    " RETURNING users.id, users.remaining_points)," \
-    " l AS (INSERT INTO point_ledger (user_id, delta, balance_after, reason, source_type," \
-    " source_id, actor) SELECT u.id, " op " p.amt, u.remaining_points, p.reason, '" \
-    source_type "', p.src, p.actor FROM u, p RETURNING id, user_id, delta, balance_after, reason)" \
-    " SELECT 'new', id, user_id, delta, balance_after, reason FROM l" \
-    " UNION ALL SELECT 'replay', id, user_id, delta, balance_after, reason FROM prev"
+/* A credit made exactly-once by its source reference (points_credit: the
+ * user's debt is paid first). Parameters: user id, amount, reason, src,
+ * actor. Rows: ('new'|'replay', id, user_id, amount, balance_after,
+ * reason); none when the user does not exist. */
+#define GH_SQL_POINTS_CREDIT(source_type) \
+    "SELECT CASE WHEN o_new THEN 'new' ELSE 'replay' END, o_id, o_user_id, o_amount," \
+    " o_balance_after, o_reason FROM points_credit(CAST(%s AS bigint), CAST(%s AS bigint)," \
+    " CAST(%s AS text), '" source_type "', CAST(%s AS text), CAST(%s AS text))"
 
 typedef struct {
     int made;                     /* 0: nothing was written */
@@ -53,7 +40,7 @@ typedef struct {
 int gh_pay_entry_check(request_rec *r, const gh_pay_entry_t *e, const char *user_id,
                        apr_int64_t amount, const char *reason);
 
-/* Runs a GH_SQL_POINTS_ENTRY statement. A repeat of src with another
+/* Runs a GH_SQL_POINTS_CREDIT statement. A repeat of src with another
  * amount or reason is 422 idempotency_key_reused; a concurrent first use
  * of src is retried once, to return the entry that won. */
 int gh_pay_points_entry(request_rec *r, const char *label, const char *user_id,
@@ -82,23 +69,39 @@ int gh_pay_load(request_rec *r, const char *order_id, gh_pay_order_t *o);
 /* The order as the debug and admin routes show it. */
 json_object *gh_pay_order_json(request_rec *r, const gh_pay_order_t *o);
 
-/* READY or FAILED -> DONE with the points credited, once: *credited says
+/* An order not paid yet: READY, WAITING_FOR_DEPOSIT or FAILED. */
+int gh_pay_open(const gh_pay_order_t *o);
+
+/* An open order -> DONE with the points credited, once: *credited says
  * whether this call did it. approved_at is Toss's, or NULL for now. */
 int gh_pay_credit(request_rec *r, const char *order_id, const char *payment_key,
                   const char *approved_at, int *credited);
 
-/* READY or FAILED -> status (FAILED or CANCELLED), keeping Toss's code and
- * message; *changed says whether it did. */
+/* An open order -> status (WAITING_FOR_DEPOSIT, FAILED or CANCELLED),
+ * keeping Toss's code and message; *changed says whether it did. */
 int gh_pay_mark(request_rec *r, const char *order_id, const char *status, const char *code,
                 const char *message, int *changed);
 
 /* Brings o in line with a's Payment (fetched from Toss, never taken from
- * a caller): credits a DONE payment, settles refunds, fails an aborted
- * one. may_fail_refunds lets a PENDING refund Toss never made be undone
- * (admin only: a webhook may race a refund in flight). Reloads o. OK, or
- * 409 payment_mismatch when the payment is not this order's. */
+ * a caller): credits a paid one, records a virtual account waiting for its
+ * deposit, fails an aborted or expired one, and takes back, once per Toss
+ * cancel, refunds made at Toss. settle_pending first finishes refunds of
+ * ours still PENDING by asking Toss again with their own Idempotency-Key
+ * (the admin check; a webhook leaves them to their request). Reloads o.
+ * OK, or 409 payment_mismatch when the payment is not this order's. */
 int gh_pay_reconcile(request_rec *r, gh_pay_order_t *o, const gh_tp_answer_t *a,
-                     int may_fail_refunds, int *changed);
+                     int settle_pending, int *changed);
+
+/* Toss's answer to a refund says it was not made: a 4xx, but a conflict
+ * (a request with the same key still in flight). */
+int gh_pay_refused(const gh_tp_answer_t *a);
+
+/* Asks Toss for refund cid (PENDING) of the payment and records Toss's
+ * answer: DONE, or FAILED with the points given back when Toss refuses.
+ * OK with *a Toss's answer (a transient error leaves the refund PENDING,
+ * with its points held), or the status of a call that got no answer. */
+int gh_pay_refund(request_rec *r, const char *payment_key, const char *cid,
+                  apr_int64_t amount, const char *reason, gh_tp_answer_t *a);
 
 /* obj's member name as a whole number of won within range: a JSON integer,
  * never a string, float or boolean. OK, or 400 naming the bounds. */

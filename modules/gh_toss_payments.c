@@ -9,9 +9,11 @@
 #include "gh_curl.h"
 #include "gh_http.h"
 #include "gh_json.h"
+#include "gh_money.h"
 #include "gh_toss_payments.h"
 
 #define SERVICE "Toss Payments"
+#define TKEY_MAX 64            /* Toss's transaction keys are 32 characters */
 
 static apr_int64_t int_member(json_object *obj, const char *name)
 {
@@ -20,10 +22,36 @@ static apr_int64_t int_member(json_object *obj, const char *name)
            ? json_object_get_int64(v) : -1;
 }
 
-static void read_payment(json_object *doc, gh_tp_answer_t *out)
+/* The cancels Toss made: 0, or -1 when one of them is malformed. */
+static int read_cancels(apr_pool_t *p, json_object *list, gh_tp_answer_t *out)
+{
+    apr_size_t n = json_object_array_length(list);
+    gh_tp_cancel_t *c = apr_pcalloc(p, sizeof(*c) * (n + 1));
+
+    out->cancels = c;
+    for (apr_size_t i = 0; i < n; i++) {
+        json_object *item = json_object_array_get_idx(list, i);
+        const char *status = gh_json_str(item, "cancelStatus");
+        if (status && strcmp(status, "DONE") != 0) {
+            continue;               /* not made (yet) */
+        }
+        c->transaction_key = gh_json_str(item, "transactionKey");
+        c->reason = gh_json_str(item, "cancelReason");
+        c->amount = int_member(item, "cancelAmount");
+        if (c->transaction_key == NULL || !gh_money_token(c->transaction_key, TKEY_MAX)
+            || c->amount <= 0) {
+            return -1;
+        }
+        out->last_transaction_key = c->transaction_key;
+        out->ncancels++;
+        c++;
+    }
+    return 0;
+}
+
+static int read_payment(apr_pool_t *p, json_object *doc, gh_tp_answer_t *out)
 {
     json_object *cancels = NULL;
-    apr_size_t n;
 
     out->payment_key = gh_json_str(doc, "paymentKey");
     out->order_id = gh_json_str(doc, "orderId");
@@ -31,12 +59,12 @@ static void read_payment(json_object *doc, gh_tp_answer_t *out)
     out->approved_at = gh_json_str(doc, "approvedAt");
     out->total_amount = int_member(doc, "totalAmount");
     out->balance_amount = int_member(doc, "balanceAmount");
+    out->virtual_account = gh_json_obj(doc, "virtualAccount");
     if (json_object_object_get_ex(doc, "cancels", &cancels)
-        && json_object_is_type(cancels, json_type_array)
-        && (n = json_object_array_length(cancels)) > 0) {
-        out->last_transaction_key = gh_json_str(json_object_array_get_idx(cancels, n - 1),
-                                                "transactionKey");
+        && json_object_is_type(cancels, json_type_array)) {
+        return read_cancels(p, cancels, out);
     }
+    return 0;
 }
 
 int gh_tp_call(request_rec *r, const char *path, json_object *body, const char *idem_key,
@@ -71,8 +99,8 @@ int gh_tp_call(request_rec *r, const char *path, json_object *body, const char *
                                                         path, resp.status));
     }
     if (resp.status == HTTP_OK) {
-        read_payment(doc, out);
-        if (out->payment_key == NULL || out->order_id == NULL || out->status == NULL
+        if (read_payment(r->pool, doc, out) != 0 || out->payment_key == NULL
+            || out->order_id == NULL || out->status == NULL
             || out->total_amount < 0 || out->balance_amount < 0) {
             return gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, path,
                                                            ": not a Payment", NULL));

@@ -7,6 +7,13 @@
 #include "httpd.h"
 #include <json-c/json.h>
 
+/* One of a Payment's cancels that Toss has made (cancelStatus DONE). */
+typedef struct {
+    const char *transaction_key;
+    const char *reason;            /* cancelReason, or NULL */
+    apr_int64_t amount;            /* cancelAmount */
+} gh_tp_cancel_t;
+
 /* What Toss said: a Payment (code NULL) or one of its errors. */
 typedef struct {
     long http_status;
@@ -20,6 +27,9 @@ typedef struct {
     const char *last_transaction_key;  /* of the newest cancel, or NULL */
     apr_int64_t total_amount;
     apr_int64_t balance_amount;
+    const gh_tp_cancel_t *cancels; /* oldest first */
+    int ncancels;
+    json_object *virtual_account;  /* a virtual account's details, or NULL */
 } gh_tp_answer_t;
 
 /* POST path with body (a JSON object) and idem_key, or GET when body is

@@ -83,20 +83,24 @@ class TossPaymentsFake(fakes._Fake):
     def auth_header(self):
         return "Basic " + base64.b64encode((self.secret_key + ":").encode()).decode()
 
+    VIRTUAL_ACCOUNT = "가상계좌"
+
     # -- scripting ---------------------------------------------------------
-    def authorize(self, order_id, amount, order_name="게임 포인트 충전") -> str:
+    def authorize(self, order_id, amount, order_name="게임 포인트 충전", method="카드") -> str:
         """A payment the buyer has just authenticated in the payment window
-        (IN_PROGRESS, waiting for confirm). Returns its paymentKey."""
+        (IN_PROGRESS, waiting for confirm). Returns its paymentKey. With
+        method VIRTUAL_ACCOUNT, confirm issues an account and answers
+        WAITING_FOR_DEPOSIT; deposit() then pays it."""
         now = time.time()
         key = ("tgen_" + time.strftime("%Y%m%d%H%M%S", time.localtime(now))
                + "".join(secrets.choice(_ALNUM) for _ in range(8)))
         pay = {"mId": "tgamehoney", "version": "2022-11-16", "paymentKey": key,
                "type": "NORMAL", "orderId": order_id, "orderName": order_name,
-               "status": "IN_PROGRESS", "method": "카드", "currency": "KRW",
+               "status": "IN_PROGRESS", "method": method, "currency": "KRW",
                "totalAmount": amount, "balanceAmount": amount,
                "requestedAt": kst_iso(now), "approvedAt": None,
                "lastTransactionKey": None,
-               "receipt": {"url": f"{self.url}/receipt/{key}"},
+               "receipt": {"url": f"{self.url}/receipt/{key}"}, "virtualAccount": None,
                "cancels": None, "failure": None, "secret": "ps_" + secrets.token_hex(10)}
         with self._lock:
             self.payments[key] = pay
@@ -116,6 +120,11 @@ class TossPaymentsFake(fakes._Fake):
             pick = (done or pays or [None])[-1]
             return copy.deepcopy(pick)
 
+    def payment_by_key(self, payment_key):
+        """A copy of the Payment, or None."""
+        with self._lock:
+            return copy.deepcopy(self.payments.get(payment_key))
+
     def set_status(self, payment_key, status):
         """Forces a status (e.g. ABORTED, EXPIRED, DONE) as if Toss changed it."""
         if status not in self.STATUSES:
@@ -127,6 +136,44 @@ class TossPaymentsFake(fakes._Fake):
                 pay["approvedAt"] = kst_iso()
                 pay["lastTransactionKey"] = uuid.uuid4().hex.upper()
             return copy.deepcopy(pay)
+
+    def deposit(self, payment_key):
+        """The buyer pays into the virtual account: WAITING_FOR_DEPOSIT -> DONE.
+        Returns the PAYMENT_STATUS_CHANGED body Toss then sends."""
+        with self._lock:
+            pay = self.payments[payment_key]
+            if pay["status"] != "WAITING_FOR_DEPOSIT":
+                raise ValueError(f"payment is {pay['status']}, not WAITING_FOR_DEPOSIT")
+            pay.update(status="DONE", approvedAt=kst_iso(),
+                       lastTransactionKey=uuid.uuid4().hex.upper())
+        return self.webhook_body(payment_key)
+
+    def expire(self, payment_key):
+        """The virtual account's due date passes unpaid: -> EXPIRED."""
+        with self._lock:
+            pay = self.payments[payment_key]
+            if pay["status"] != "WAITING_FOR_DEPOSIT":
+                raise ValueError(f"payment is {pay['status']}, not WAITING_FOR_DEPOSIT")
+            pay["status"] = "EXPIRED"
+            pay["virtualAccount"]["expired"] = True
+        return self.webhook_body(payment_key)
+
+    def deposit_callback_body(self, payment_key):
+        """The DEPOSIT_CALLBACK body Toss sends for a virtual account's status:
+        no eventType, the Payment's secret, and the orderId."""
+        with self._lock:
+            pay = self.payments[payment_key]
+            return {"createdAt": kst_iso(), "secret": pay["secret"], "status": pay["status"],
+                    "transactionKey": pay["lastTransactionKey"], "orderId": pay["orderId"]}
+
+    def refunded(self, payment_key):
+        """The money Toss has given back for a payment: its cancels, when it
+        was ever paid (a virtual account cancelled unpaid refunds nothing)."""
+        with self._lock:
+            pay = self.payments[payment_key]
+            if not pay["approvedAt"]:
+                return 0
+            return sum(c["cancelAmount"] for c in pay["cancels"] or [])
 
     def cancel_externally(self, payment_key, amount=None, reason="고객 요청"):
         """A cancel made outside the module (Toss dashboard). Returns the Payment;
@@ -213,6 +260,16 @@ class TossPaymentsFake(fakes._Fake):
                              "결제 시간이 만료되어 결제 진행 데이터가 존재하지 않습니다.")
         if pay["status"] != "IN_PROGRESS":
             return self._err(400, "ALREADY_PROCESSED_PAYMENT", "이미 처리된 결제 입니다.")
+        if pay["method"] == self.VIRTUAL_ACCOUNT:
+            due = datetime.datetime.now(KST) + datetime.timedelta(days=7)
+            pay.update(status="WAITING_FOR_DEPOSIT", lastTransactionKey=uuid.uuid4().hex.upper(),
+                       virtualAccount={
+                           "accountType": "일반", "accountNumber": "X" + secrets.token_hex(6),
+                           "bankCode": "88", "customerName": "홍길동",
+                           "dueDate": due.isoformat(timespec="seconds"),
+                           "refundStatus": "NONE", "expired": False,
+                           "settlementStatus": "INCOMPLETED", "refundReceiveAccount": None})
+            return 200, copy.deepcopy(pay), {}
         pay.update(status="DONE", approvedAt=kst_iso(),
                    lastTransactionKey=uuid.uuid4().hex.upper())
         return 200, copy.deepcopy(pay), {}
@@ -234,7 +291,12 @@ class TossPaymentsFake(fakes._Fake):
         """(status, body) of a cancel; mutates pay on success. Caller holds the lock."""
         if pay["status"] == "CANCELED":
             return 400, {"code": "ALREADY_CANCELED_PAYMENT", "message": "이미 취소된 결제 입니다."}
-        if pay["status"] not in ("DONE", "PARTIAL_CANCELED"):
+        if pay["status"] == "WAITING_FOR_DEPOSIT":
+            # an unpaid virtual account is closed whole; no money moves
+            if amount is not None and amount != pay["balanceAmount"]:
+                return 400, {"code": "NOT_CANCELABLE_AMOUNT", "message": "취소 할 수 없는 금액 입니다."}
+            amount = pay["balanceAmount"]
+        elif pay["status"] not in ("DONE", "PARTIAL_CANCELED"):
             return 400, {"code": "NOT_CANCELABLE_PAYMENT", "message": "취소 할 수 없는 결제 입니다."}
         amount = pay["balanceAmount"] if amount is None else amount
         if amount > pay["balanceAmount"]:

@@ -88,11 +88,54 @@ def grant(pg, uid, points):
 
 
 def assert_consistent(pg):
+    """Every balance and every debt is the sum of its ledger rows."""
     assert pg.scalar(CONSISTENT) == 0, pg.query("SELECT * FROM point_balance_mismatches")
+
+
+# The points an order's refunds took back through the ledger: our cancels
+# (toss_cancel, less toss_cancel_reversal) and refunds made at Toss
+# (toss_refund, balance and debt together).
+TAKEN_BACK = ("SELECT coalesce(-sum(pl.delta - pl.debt_delta), 0) FROM point_ledger pl "
+              "WHERE (pl.source_type IN ('toss_cancel', 'toss_cancel_reversal') "
+              "       AND pl.source_id IN (SELECT id::text FROM payment_cancels "
+              "                            WHERE order_id = %s)) "
+              "   OR (pl.source_type = 'toss_refund' "
+              "       AND pl.source_id IN (SELECT transaction_key FROM payment_cancels "
+              "                            WHERE order_id = %s AND origin = 'toss'))")
+
+
+def taken_back(pg, order_id):
+    return pg.scalar(TAKEN_BACK, (order_id, order_id))
+
+
+def pending_cancels(pg, order_id):
+    return pg.scalar("SELECT count(*) FROM payment_cancels WHERE order_id = %s "
+                     "AND status = 'PENDING'", (order_id,))
+
+
+def credited(pg, order_id):
+    """The points the order's payment credited (its debt payment included)."""
+    return pg.scalar("SELECT coalesce(sum(delta - debt_delta), 0) FROM point_ledger "
+                     "WHERE source_type = 'toss_payment' AND source_id = %s", (order_id,))
+
+
+def assert_refunds_match(pg, tp, order_id, payment_key):
+    """No refund of the order is left PENDING, the points its refunds took
+    back are the money Toss gave back, and so the points it still gives are
+    the money Toss kept."""
+    assert pending_cancels(pg, order_id) == 0, cancels(pg, order_id)
+    pay = tp.payment_by_key(payment_key)
+    kept = pay["totalAmount"] - tp.refunded(payment_key) if pay["approvedAt"] else 0
+    if credited(pg, order_id):
+        assert taken_back(pg, order_id) == tp.refunded(payment_key), \
+            (cancels(pg, order_id), pay["cancels"])
+    assert credited(pg, order_id) - taken_back(pg, order_id) == kept, \
+        (order(pg, order_id), cancels(pg, order_id), pay)
 
 
 # ------------------------------------------------------------------ orders
 
+OPEN = ("READY", "WAITING_FOR_DEPOSIT", "FAILED")
 ORDER_COLS = ("user_id", "provider", "amount", "order_name", "status", "payment_key",
               "failure_code", "failure_message", "approved_at")
 
@@ -218,13 +261,34 @@ def assert_upstream(r, status):
     return assert_error(r, status, code)
 
 
+def refunded_orders(pg, tp):
+    """(order id, paymentKey) of the orders this test asked Toss to refund,
+    or whose payment Toss has refunded, that are ours."""
+    keys = {r.path.split("/")[3] for r in tp.requests if r.method == "POST"
+            and r.path.startswith("/v1/payments/") and r.path.endswith("/cancel")}
+    keys |= {r.path.split("/")[3] for r in tp.requests if r.method == "GET"
+             and r.path.count("/") == 3 and r.path.startswith("/v1/payments/")}
+    found = []
+    for key in keys:
+        pay = tp.payments.get(key)
+        if pay and pay["cancels"] and order(pg, pay["orderId"]):
+            found.append((pay["orderId"], key))
+    return found
+
+
 @pytest.fixture
-def tp(toss_payments):
-    """The Toss Payments fake; scripted answers and faults do not outlive the test."""
+def tp(toss_payments, pg):
+    """The Toss Payments fake; scripted answers and faults do not outlive the
+    test. After it, every refund the test touched is settled, with the points
+    taken back equal to what Toss refunded."""
     toss_payments.reset()
     saved = toss_payments.timeout_seconds
     yield toss_payments
     toss_payments.timeout_seconds = saved
     errors = list(toss_payments.errors)
+    refunds = refunded_orders(pg, toss_payments)
     toss_payments.reset()
     assert errors == [], errors
+    for order_id, key in refunds:
+        if order(pg, order_id)["status"] not in OPEN:
+            assert_refunds_match(pg, toss_payments, order_id, key)

@@ -12,7 +12,7 @@ import fakes_money
 KST_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00$")
 PAYMENT_FIELDS = {"paymentKey", "orderId", "orderName", "status", "method", "totalAmount",
                   "balanceAmount", "currency", "requestedAt", "approvedAt", "type", "receipt",
-                  "cancels", "failure", "secret", "version"}
+                  "cancels", "failure", "secret", "version", "virtualAccount"}
 
 
 def call(method, url, **kw):
@@ -288,6 +288,50 @@ def test_toss_cancel_full_and_refusals(tp):
     pending = tp.authorize(new_order(), 1000)
     toss_error(cancel(tp, pending), 400, "NOT_CANCELABLE_PAYMENT")
     toss_error(cancel(tp, "tgen_unknown"), 404, "NOT_FOUND_PAYMENT")
+
+
+def test_toss_virtual_account_waits_for_its_deposit(tp):
+    oid = new_order()
+    pkey = tp.authorize(oid, 5000, method=tp.VIRTUAL_ACCOUNT)
+    r = confirm(tp, pkey, oid, 5000)
+    assert r.status_code == 200, r.text
+    p = r.json()
+    assert (p["status"], p["method"], p["approvedAt"], p["balanceAmount"]) == \
+        ("WAITING_FOR_DEPOSIT", "가상계좌", None, 5000)
+    va = p["virtualAccount"]
+    assert va["accountNumber"] and va["bankCode"] and va["expired"] is False
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00$", va["dueDate"])
+    toss_error(confirm(tp, pkey, oid, 5000), 400, "ALREADY_PROCESSED_PAYMENT")
+    toss_error(cancel(tp, pkey, amount=100), 400, "NOT_CANCELABLE_AMOUNT")
+    assert tp.refunded(pkey) == 0
+    body = tp.deposit(pkey)
+    assert body["eventType"] == "PAYMENT_STATUS_CHANGED"
+    assert (body["data"]["status"], body["data"]["paymentKey"]) == ("DONE", pkey)
+    assert KST_TIME.match(body["data"]["approvedAt"])
+    cb = tp.deposit_callback_body(pkey)
+    assert set(cb) == {"createdAt", "secret", "status", "transactionKey", "orderId"}
+    assert (cb["status"], cb["orderId"], cb["secret"]) == ("DONE", oid, tp.payments[pkey]["secret"])
+    with pytest.raises(ValueError):
+        tp.deposit(pkey)
+    assert cancel(tp, pkey, amount=2000).json()["status"] == "PARTIAL_CANCELED"
+    assert tp.refunded(pkey) == 2000
+
+
+def test_toss_virtual_account_expires_or_is_cancelled_unpaid(tp):
+    oid = new_order()
+    pkey = tp.authorize(oid, 3000, method=tp.VIRTUAL_ACCOUNT)
+    confirm(tp, pkey, oid, 3000)
+    body = tp.expire(pkey)
+    assert body["data"]["status"] == "EXPIRED" and body["data"]["virtualAccount"]["expired"]
+    with pytest.raises(ValueError):
+        tp.deposit(pkey)
+    oid = new_order()
+    pkey = tp.authorize(oid, 3000, method=tp.VIRTUAL_ACCOUNT)
+    confirm(tp, pkey, oid, 3000)
+    r = cancel(tp, pkey)
+    assert r.status_code == 200 and r.json()["status"] == "CANCELED", r.text
+    assert tp.refunded(pkey) == 0                 # nothing was paid, nothing refunded
+    toss_error(cancel(tp, pkey), 400, "ALREADY_CANCELED_PAYMENT")
 
 
 def test_toss_get_by_key_and_order(tp):

@@ -1054,6 +1054,7 @@ ADMIN_ROUTES = [
     ("POST", "/admin/recover-failed-payment/{oid}", None),
     ("GET", "/admin/list-failed-payments", None),
     ("GET", "/admin/ledger-check", None),
+    ("GET", "/admin/debts", None),
 ]
 
 

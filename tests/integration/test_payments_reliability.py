@@ -576,47 +576,71 @@ def test_a_second_cancel_while_one_is_pending_is_409(server, tp, user, pg, log_a
     assert_consistent(pg)
 
 
-def test_a_cancel_toss_never_got_is_reversed_by_check_payment_after_a_minute(
-        server, tp, user, pg, log_allow):
-    """The cancel call failed (5xx) and Toss never refunded. While the
-    cancel is young, check-payment leaves it PENDING (a timed-out request
-    may still land at Toss); once it is old (here: created_at moved back two
-    minutes), check-payment fails it and gives the points back."""
-    log_allow(TOSS_FAILED_LOG)
-    admin, admin_auth = admin_of(user)
+def cancel_lost_at_toss(srv, tp, user, body, half=False):
+    """A paid order whose cancel got a 5xx from Toss (never made): PENDING."""
     uid, auth = payer(user)
     amount = new_amount()
-    oid, pk = pay(server, tp, auth, amount)
+    oid, pk = pay(srv, tp, auth, amount)
     tp.fail_next(f"/v1/payments/{pk}/cancel", "status500")
-    r = post(server, BASE + "/payment/cancel", headers=auth,
-             json={"order_id": oid, "reason": "환불 요청"})
-    assert_upstream(r, 502)
+    body = dict(body, order_id=oid, **({"amount": amount // 2} if half else {}))
+    assert_upstream(post(srv, BASE + "/payment/cancel", headers=auth, json=body), 502)
+    return uid, auth, amount, oid, pk
+
+
+def test_a_cancel_toss_never_got_is_finished_by_check_payment_with_its_own_key(
+        server, tp, user, pg, log_allow):
+    """The cancel call failed (5xx) and Toss never refunded. check-payment
+    asks Toss again with the cancel's own Idempotency-Key: Toss refunds now
+    (or, had the first call landed, answers it again), so the refund is
+    settled at once and never made twice."""
+    log_allow(TOSS_FAILED_LOG)
+    admin, admin_auth = admin_of(user)
+    uid, auth, amount, oid, pk = cancel_lost_at_toss(server, tp, user, {"reason": "환불 요청"})
     [c] = cancels(pg, oid)
     assert c["status"] == "PENDING" and balance(pg, uid) == 0
 
     body = check_payment(server, admin_auth, oid)
-    assert (body["toss_status"], body["changed"]) == ("DONE", False)
-    assert [x["status"] for x in cancels(pg, oid)] == ["PENDING"]
-    assert balance(pg, uid) == 0
-
-    pg.query("UPDATE payment_cancels SET created_at = created_at - interval '2 minutes' "
-             "WHERE id = %s", (c["id"],))
-    body = check_payment(server, admin_auth, oid)
     assert (body["toss_status"], body["changed"], body["order"]["status"]) == \
-        ("DONE", True, "DONE")
-    assert [x["status"] for x in cancels(pg, oid)] == ["FAILED"]
-    assert tp.payments[pk]["status"] == "DONE" and tp.payments[pk]["balanceAmount"] == amount
-    assert balance(pg, uid) == amount
-    assert [(row["delta"], row["source_type"], row["source_id"]) for row in ledger(pg, uid)] == \
-        [(amount, "toss_payment", oid), (-amount, "toss_cancel", str(c["id"])),
-         (amount, "toss_cancel_reversal", str(c["id"]))]
-    assert check_payment(server, admin_auth, oid)["changed"] is False
-    # the order can be refunded again, with a new cancel
-    r = post(server, BASE + "/payment/cancel", headers=auth,
-             json={"order_id": oid, "reason": "다시 요청"})
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "CANCELLED"
-    assert balance(pg, uid) == 0
+        ("DONE", True, "CANCELLED")
+    [c] = cancels(pg, oid)
+    assert (c["status"], c["transaction_key"]) == \
+        ("DONE", tp.payments[pk]["cancels"][0]["transactionKey"])
+    assert tp.payments[pk]["status"] == "CANCELED" and tp.refunded(pk) == amount
     keys = [x.headers["Idempotency-Key"] for x in cancel_calls(tp, pk)]
-    assert keys == [f"gh-cancel-{c['id']}", f"gh-cancel-{cancels(pg, oid)[-1]['id']}"]
+    assert keys == [f"gh-cancel-{c['id']}"] * 2
+    assert [x.json() for x in cancel_calls(tp, pk)] == \
+        [{"cancelReason": "환불 요청", "cancelAmount": amount}] * 2
+    assert balance(pg, uid) == 0
+    assert [(row["delta"], row["source_type"]) for row in ledger(pg, uid)] == \
+        [(amount, "toss_payment"), (-amount, "toss_cancel")]
+    assert check_payment(server, admin_auth, oid)["changed"] is False
+    assert len(cancel_calls(tp, pk)) == 2
+    assert_consistent(pg)
+
+
+def test_a_pending_cancel_toss_refuses_is_reversed_by_check_payment(server, tp, user, pg,
+                                                                     log_allow):
+    """While our cancel was PENDING, the whole payment was refunded in Toss's
+    console: asked again, Toss refuses ours, so its points come back, and
+    the console's refund is taken back once instead."""
+    log_allow(TOSS_FAILED_LOG)
+    admin, admin_auth = admin_of(user)
+    uid, auth, amount, oid, pk = cancel_lost_at_toss(server, tp, user, {"reason": "환불 요청"},
+                                                     half=True)
+    tp.cancel_externally(pk)
+    # the webhook leaves a PENDING refund to its request or the admin check
+    r = webhook(server, tp.webhook_body(pk))
+    assert r.status_code == 200 and r.json()["order_status"] == "DONE", r.text
+    assert [c["status"] for c in cancels(pg, oid)] == ["PENDING"]
+    body = check_payment(server, admin_auth, oid)
+    assert (body["changed"], body["order"]["status"]) == (True, "CANCELLED")
+    [ours, theirs] = cancels(pg, oid)
+    assert (ours["status"], ours["amount"]) == ("FAILED", amount // 2)
+    assert (theirs["status"], theirs["amount"], theirs["transaction_key"]) == \
+        ("DONE", amount, tp.payments[pk]["cancels"][0]["transactionKey"])
+    assert [(row["delta"], row["source_type"]) for row in ledger(pg, uid)] == \
+        [(amount, "toss_payment"), (-(amount // 2), "toss_cancel"),
+         (amount // 2, "toss_cancel_reversal"), (-amount, "toss_refund")]
+    assert balance(pg, uid) == 0
+    assert check_payment(server, admin_auth, oid)["changed"] is False
     assert_consistent(pg)
