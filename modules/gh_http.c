@@ -1,4 +1,5 @@
 /* Request and response plumbing shared by every API area. */
+#include <stddef.h>   /* first: APR's ring macros then use offsetof, not NULL arithmetic */
 #include <string.h>
 
 #include "http_core.h"

@@ -4,6 +4,7 @@
  * that other threads can wake. wslay answers pings, reassembles
  * fragments, refuses unmasked client frames (1002) and oversized
  * messages (1009), and does the close handshake. */
+#include <stddef.h>   /* first: APR's ring macros then use offsetof, not NULL arithmetic */
 #include <string.h>
 
 #include "httpd.h"
