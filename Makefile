@@ -3,7 +3,7 @@ include apxs.mk
 
 MODULE := .libs/mod_gamehoney.so
 
-.PHONY: all build install deb package-test deps run token test unit fuzz-smoke fuzz integration bench migrate clean
+.PHONY: all build install deb package-test deps run token test unit fuzz-smoke fuzz integration asan asan-build bench migrate clean
 
 all: build
 build: $(MODULE)
@@ -65,10 +65,34 @@ fuzz:
 integration: build
 	@cd tests/integration && /usr/bin/python3 -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# The module built by clang-14 with AddressSanitizer and UBSan into
+# build/asan/ (from a copy of the sources: apxs builds in place), with the
+# project's own -Werror flags; `make asan` runs the integration suite
+# against it (scripts/asan), and any sanitizer report fails. No
+# `-include stddef.h`: a file that uses APR's ring macros includes
+# <stddef.h> first itself, so that APR_OFFSETOF is offsetof, and clang's
+# -Wnull-pointer-subtraction (an error here) catches one that does not.
+ASAN_DIR    := build/asan
+ASAN_MODULE := $(ASAN_DIR)/.libs/mod_gamehoney.so
+ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -O1
+
+asan-build: $(ASAN_MODULE)
+
+$(ASAN_MODULE): $(GH_SRC) $(GH_HDR) apxs.mk Makefile $(GH_VERSION_FILE) | $(if $(GH_NO_DEPS),,deps)
+	@scripts/deps clang-14 libclang-rt-14-dev
+	@echo "apxs -c $(ASAN_DIR)/mod_gamehoney.la (clang-14, ASan + UBSan)"
+	@rm -rf $(ASAN_DIR) && mkdir -p $(ASAN_DIR) && cp --parents $(GH_SRC) $(GH_HDR) $(ASAN_DIR)/
+	@cd $(ASAN_DIR) && $(APXS) -S CC=clang-14 -c -o mod_gamehoney.la $(APXS_FLAGS) \
+	    $(addprefix -Wc$(comma),$(ASAN_CFLAGS)) $(GH_SRC) > build.log 2>&1 \
+	    || { cat build.log; exit 1; }
+
+asan: build asan-build
+	@scripts/asan $(PYTEST_ARGS)
+
 bench: deps build
 	@bench/run
 
 clean:
-	rm -rf .libs modules/.libs *.la *.lo *.slo *.o modules/*.lo modules/*.slo modules/*.o
+	rm -rf .libs build/asan modules/.libs *.la *.lo *.slo *.o modules/*.lo modules/*.slo modules/*.o
 	@$(MAKE) -s -C tests/unit clean
 	@$(MAKE) -s -C tests/fuzz clean

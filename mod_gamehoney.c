@@ -48,6 +48,13 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     return gh_ratelimit_pre_config(pconf);
 }
 
+static apr_status_t crypto_cleanup(void *data)
+{
+    (void)data;
+    gh_crypto_cleanup();
+    return APR_SUCCESS;
+}
+
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     int rv;
@@ -57,6 +64,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "OpenSSL has no SHA-256");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    apr_pool_cleanup_register(pconf, NULL, crypto_cleanup, apr_pool_cleanup_null);
     if ((rv = gh_config_derive(pconf, s)) != OK
         || (rv = gh_curl_post_config(s)) != OK
         || (rv = gh_db_post_config(pconf, s)) != OK
@@ -86,6 +94,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
 
 static void child_init(apr_pool_t *p, server_rec *s)
 {
+    gh_curl_child_init(p, s);
     gh_db_child_init(p);
     gh_ratelimit_child_init(p, s);
     gh_auth_child_init(p, s);

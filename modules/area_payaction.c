@@ -301,9 +301,9 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     /* no HMAC exists: the key and the mall id are the only proof; both
-     * are compared, whichever is wrong ('|', not '||') */
-    if (!header_matches(r, "x-webhook-key", sc->payaction_webhook_key)
-        | !header_matches(r, "x-mall-id", sc->payaction_mall_id)) {
+     * are compared, whichever is wrong ('&', not '&&') */
+    if (!(header_matches(r, "x-webhook-key", sc->payaction_webhook_key)
+          & header_matches(r, "x-mall-id", sc->payaction_mall_id))) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SERVICE " webhook with a wrong key");
         return fail(r, HTTP_UNAUTHORIZED, "The webhook key or mall id is wrong.");
     }

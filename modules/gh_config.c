@@ -1,6 +1,7 @@
 /* Directives and the configuration records' create and merge. Every field
  * starts unset and is merged explicitly; defaults are applied where the
  * values are read (gh_config.h). */
+#include <stddef.h>
 #include <string.h>
 
 #include "apr_strings.h"
@@ -10,7 +11,7 @@
 #include "gh_config.h"
 #include "gh_crypto.h"
 
-#define SRV(field) ((void *)APR_OFFSETOF(gh_server_conf_t, field))
+#define SRV(field) ((void *)offsetof(gh_server_conf_t, field))
 
 void *gh_config_create_server(apr_pool_t *p, server_rec *s)
 {
@@ -593,5 +594,5 @@ const command_rec gh_config_directives[] = {
                   "(default 20 600; 0 turns it off)"),
     AP_INIT_TAKE2("GameHoneyRequestLimit", set_request_limit, NULL, DIR_CONF,
                   "<count> <seconds>: requests per client IP before 429 (default off)"),
-    { NULL }
+    { .name = NULL }
 };

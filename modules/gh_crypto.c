@@ -22,6 +22,12 @@ int gh_crypto_init(void)
     return sha256 ? 0 : -1;
 }
 
+void gh_crypto_cleanup(void)
+{
+    EVP_MD_free(sha256);
+    sha256 = NULL;
+}
+
 int gh_secret_equals(const char *a, const char *b)
 {
     unsigned char da[EVP_MAX_MD_SIZE], db[EVP_MAX_MD_SIZE];

@@ -9,6 +9,11 @@
  * Returns 0 on success. The functions below call it too. */
 int gh_crypto_init(void);
 
+/* Frees what gh_crypto_init fetched: run by a cleanup of the pool whose
+ * generation the module's DSO is loaded for, so that a graceful restart,
+ * which reloads the DSO, does not leak the old fetch. */
+void gh_crypto_cleanup(void);
+
 /* Non-zero when the two strings are equal. Both are hashed first, so the
  * time taken depends on neither their contents nor their lengths. */
 int gh_secret_equals(const char *a, const char *b);

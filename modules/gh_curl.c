@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 
 #include "apr_strings.h"
+#include "apr_thread_proc.h"
 #include "http_core.h"
 #include "http_protocol.h"
 
@@ -12,8 +13,10 @@
 #include "gh_curl.h"
 #include "gh_http.h"
 
-/* One handle per thread: its connection and DNS caches stay warm. */
-static _Thread_local CURL *thread_handle;
+/* One handle per thread: its connection and DNS caches stay warm. The
+ * thread-private key's destructor frees it when its thread exits (worker
+ * threads when their child exits, the JWKS refresher when it stops). */
+static apr_threadkey_t *handle_key;
 
 int gh_curl_post_config(server_rec *s)
 {
@@ -28,6 +31,47 @@ int gh_curl_post_config(server_rec *s)
     }
     initialised = 1;
     return OK;
+}
+
+static void free_handle(void *h)
+{
+    curl_easy_cleanup(h);
+}
+
+static apr_status_t cleanup_handle(void *h)
+{
+    free_handle(h);
+    return APR_SUCCESS;
+}
+
+void gh_curl_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_status_t rv = apr_threadkey_private_create(&handle_key, free_handle, pchild);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "no thread-private libcurl handles: each call makes its own");
+        handle_key = NULL;
+    }
+}
+
+/* This thread's handle, made on first use; without a key (it could not
+ * be made, or a call before child_init) one for this call only, freed
+ * with p. */
+static CURL *thread_handle(apr_pool_t *p)
+{
+    void *h = NULL;
+
+    if (handle_key && apr_threadkey_private_get(&h, handle_key) == APR_SUCCESS && h) {
+        return h;
+    }
+    if ((h = curl_easy_init()) == NULL) {
+        return NULL;
+    }
+    if (handle_key == NULL || apr_threadkey_private_set(h, handle_key) != APR_SUCCESS) {
+        apr_pool_cleanup_register(p, h, cleanup_handle, apr_pool_cleanup_null);
+    }
+    return h;
 }
 
 typedef struct {
@@ -105,11 +149,10 @@ static gh_curl_result_e perform(apr_pool_t *p, server_rec *s, const gh_curl_requ
     memset(&sink, 0, sizeof(sink));
     sink.p = p;
     sink.max = (apr_size_t)GH_CONF_INT(sc, http_max_response, GH_DEFAULT_HTTP_MAX_RESPONSE);
-    if (thread_handle == NULL && (thread_handle = curl_easy_init()) == NULL) {
+    if ((h = thread_handle(p)) == NULL) {
         *why = "cannot create a libcurl handle";
         return GH_CURL_UNREACHABLE;
     }
-    h = thread_handle;
     curl_easy_reset(h);
     for (const char *const *line = req->headers; line && *line; line++) {
         headers = curl_slist_append(headers, *line);

@@ -40,6 +40,10 @@ typedef enum {
  * re-initialising after a cleanup breaks TLS). */
 int gh_curl_post_config(server_rec *s);
 
+/* child_init, before any thread that calls out starts: the thread-private
+ * key whose destructor frees each thread's handle when the thread exits. */
+void gh_curl_child_init(apr_pool_t *pchild, server_rec *s);
+
 /* Performs req with s's settings. Any HTTP status is GH_CURL_OK; only a
  * transport failure is not. *why says what failed, for the log. */
 gh_curl_result_e gh_curl_fetch(apr_pool_t *p, server_rec *s, const gh_curl_request_t *req,

@@ -1,4 +1,5 @@
 /* Request and response plumbing shared by every API area. */
+#include <stddef.h>   /* first: APR's ring macros then use offsetof, not NULL arithmetic */
 #include <string.h>
 
 #include "http_core.h"
@@ -273,6 +274,9 @@ int gh_http_dispatch(request_rec *r, const gh_route_t *table)
         apr_table_setn(r->err_headers_out, "Allow", allow);
         return gh_fail(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
                        apr_pstrcat(r->pool, "Allowed methods: ", allow, NULL));
+    case GH_ROUTE_BAD_PARAM:
+        return gh_fail(r, HTTP_BAD_REQUEST, "bad_path",
+                       "The request path is not valid URL-encoded UTF-8.");
     case GH_ROUTE_FOUND:
         break;
     }

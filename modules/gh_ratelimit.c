@@ -157,10 +157,17 @@ static int too_many(request_rec *r, const counter_t *c, apr_interval_time_t wind
     return gh_fail(r, HTTP_TOO_MANY_REQUESTS, "rate_limited", message);
 }
 
-static int is_basic(const request_rec *r)
+/* Basic credentials sent where this <Location> checks them: only there can
+ * a password be guessed. Elsewhere (a bearer route, /health) they are
+ * ignored by httpd, so counting or refusing them would lock an address
+ * out of routes that never asked for a password. */
+static int is_basic(request_rec *r)
 {
     const char *auth = apr_table_get(r->headers_in, "Authorization");
-    return auth != NULL && strncasecmp(auth, "Basic ", 6) == 0;
+    const char *type = ap_auth_type(r);
+
+    return auth != NULL && strncasecmp(auth, "Basic ", 6) == 0
+        && type != NULL && strcasecmp(type, "Basic") == 0;
 }
 
 static int applies(const request_rec *r)

@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "gh_route.h"
+#include "gh_text.h"
 
 /* Matches one pattern; captures point into a copy of path made in p. */
 static int path_match(apr_pool_t *p, const char *pattern, const char *path,
@@ -36,6 +37,16 @@ static int path_match(apr_pool_t *p, const char *pattern, const char *path,
     return *pp == '\0' && *sp == '\0';
 }
 
+static int params_valid(const gh_route_params_t *params)
+{
+    for (int i = 0; i < params->count; i++) {
+        if (!gh_utf8_valid(params->item[i].value, strlen(params->item[i].value))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int method_matches(const char *route_method, const char *method)
 {
     return strcmp(route_method, method) == 0
@@ -59,7 +70,7 @@ gh_route_result_e gh_route_find(apr_pool_t *p, const gh_route_t *table,
         if (method_matches(rt->method, method)) {
             *found = rt;
             *params = scratch;
-            return GH_ROUTE_FOUND;
+            return params_valid(params) ? GH_ROUTE_FOUND : GH_ROUTE_BAD_PARAM;
         }
         methods = methods ? apr_pstrcat(p, methods, ", ", rt->method, NULL)
                           : rt->method;
@@ -93,6 +104,7 @@ int gh_route_index(apr_pool_t *p, const gh_route_t *table, const char *method,
 
     switch (gh_route_find(p, table, method, path, &found, &params, &allow)) {
     case GH_ROUTE_FOUND:
+    case GH_ROUTE_BAD_PARAM:
         return (int)(found - table);
     case GH_ROUTE_BAD_METHOD:
         for (const gh_route_t *rt = table; rt->method; rt++) {

@@ -35,11 +35,15 @@ typedef struct {
 typedef enum {
     GH_ROUTE_FOUND,
     GH_ROUTE_NOT_FOUND,
-    GH_ROUTE_BAD_METHOD
+    GH_ROUTE_BAD_METHOD,
+    GH_ROUTE_BAD_PARAM      /* found, but a captured segment is not UTF-8 */
 } gh_route_result_e;
 
 /* Finds the route for method and path in a table ended by a NULL method.
- * On GH_ROUTE_BAD_METHOD, *allow lists the methods the path does take. */
+ * On GH_ROUTE_BAD_METHOD, *allow lists the methods the path does take.
+ * Every captured parameter (path is already percent-decoded) must be
+ * well-formed UTF-8, as every handler passes them on to PostgreSQL:
+ * GH_ROUTE_BAD_PARAM otherwise, with *found set to the route. */
 gh_route_result_e gh_route_find(apr_pool_t *p, const gh_route_t *table,
                                 const char *method, const char *path,
                                 const gh_route_t **found,

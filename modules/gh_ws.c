@@ -5,6 +5,7 @@
  * fragments, refuses unmasked client frames (1002) and oversized
  * messages (1009), and does the close handshake; frames its parser
  * refuses outright get their 1002 from fail_protocol. */
+#include <stddef.h>   /* first: APR's ring macros then use offsetof, not NULL arithmetic */
 #include <string.h>
 
 #include "httpd.h"

@@ -4,7 +4,9 @@
  * A reference matcher that works segment by segment decides the expected
  * result; abort() on any difference, and on broken invariants: FOUND means
  * the route's method is the request's (or GET for HEAD), at most
- * GH_ROUTE_MAX_PARAMS captures, each a non-empty segment without '/'. */
+ * GH_ROUTE_MAX_PARAMS captures, each a non-empty segment without '/'.
+ * A found route whose captures are not all well-formed UTF-8 (decided by
+ * a decoder here, not gh_text's) must give GH_ROUTE_BAD_PARAM. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +87,40 @@ static int ref_match(const char *pat, const char *path, ref_params_t *rp)
     }
 }
 
+/* Well-formed UTF-8 by the Unicode standard's table 3-7: decodes each
+ * sequence and refuses overlongs, surrogates and values past U+10FFFF. */
+static int ref_utf8(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned long cp;
+        size_t n;
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        n = (u[i] & 0xE0) == 0xC0 ? 2 : (u[i] & 0xF0) == 0xE0 ? 3 : (u[i] & 0xF8) == 0xF0 ? 4 : 0;
+        if (n == 0 || i + n > len) {
+            return 0;
+        }
+        cp = u[i] & (0x7F >> n);
+        for (size_t k = 1; k < n; k++) {
+            if ((u[i + k] & 0xC0) != 0x80) {
+                return 0;
+            }
+            cp = (cp << 6) | (u[i + k] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)
+            || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+            return 0;
+        }
+        i += n;
+    }
+    return 1;
+}
+
 static int ref_method_ok(const char *route_method, const char *method)
 {
     return strcmp(route_method, method) == 0
@@ -143,7 +179,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     res = gh_route_find(p, table, method, path, &found, &params, &allow);
 
     if (want != NULL) {
-        REQUIRE(res == GH_ROUTE_FOUND);
+        int utf8 = 1;
+        for (int i = 0; i < want_rp.count; i++) {
+            utf8 &= ref_utf8(want_rp.value[i], want_rp.value_len[i]);
+        }
+        REQUIRE(res == (utf8 ? GH_ROUTE_FOUND : GH_ROUTE_BAD_PARAM));
         REQUIRE(found == want);
         REQUIRE(ref_method_ok(found->method, method));
         REQUIRE(params.count >= 0 && params.count <= GH_ROUTE_MAX_PARAMS);

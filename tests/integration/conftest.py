@@ -36,7 +36,16 @@ SESSION_KEY = "test-session-key-0123456789abcdefghij"   # test-only, 32+ charact
 
 BAD_LOG = re.compile(
     r"\[[a-z_0-9]+:(error|crit|alert|emerg)\]|Segmentation fault|exit signal"
-    r"|pool concurrency|AH00052|double free|corrupted")
+    r"|pool concurrency|AH00052|double free|corrupted"
+    r"|AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:")
+
+# `make asan` (scripts/asan): every httpd loads the sanitized module, with
+# the sanitizer runtime preloaded and its reports written under var/asan/;
+# any report fails the test during which it appeared (or, for leaks, which
+# are reported when a process exits, the session).
+ASAN_MODULE = os.environ.get("GH_ASAN_MODULE")
+ASAN_RUNTIME = os.environ.get("GH_ASAN_RUNTIME")
+SANITIZER_OPTIONS = os.environ.get("GH_SANITIZER_OPTIONS", "abort_on_error=0:print_stacktrace=1:symbolize=1")
 
 
 def _conf_variables():
@@ -135,10 +144,40 @@ class Httpd:
         })
         for var in CONF_VARIABLES:       # as scripts/lib.sh does: empty leaves a directive unset
             self.env.setdefault(var, "")
+        self.reports = os.path.join(self.var, "asan")
+        if ASAN_MODULE:
+            self._sanitize()
         if env:
             self.env.update(env)
         self.allowed = []
         self.offset = 0
+        self.seen_reports = set()
+        Httpd.made.append(self)
+
+    made = []
+
+    def _sanitize(self):
+        os.makedirs(self.reports, exist_ok=True)
+        os.chmod(self.reports, 0o777)        # the children may run as www-data
+        self.env.update({
+            "GAMEHONEY_MODULE": ASAN_MODULE,
+            "LD_PRELOAD": ASAN_RUNTIME,
+            "ASAN_OPTIONS": f"log_path={self.reports}/asan:detect_leaks=1:{SANITIZER_OPTIONS}",
+            "UBSAN_OPTIONS": f"log_path={self.reports}/ubsan:{SANITIZER_OPTIONS}",
+            "LSAN_OPTIONS": "print_suppressions=0:suppressions=" + os.path.join(ROOT, "tests", "integration",
+                                                           "lsan.supp"),
+        })
+
+    def new_reports(self):
+        """Sanitizer reports written since the last call: [(name, text)]."""
+        found = []
+        if os.path.isdir(self.reports):
+            for name in sorted(os.listdir(self.reports)):
+                if name not in self.seen_reports:
+                    self.seen_reports.add(name)
+                    with open(os.path.join(self.reports, name), errors="replace") as f:
+                        found.append((name, f.read()))
+        return found
 
     def httpd(self, *args, check=True):
         return subprocess.run([HTTPD, "-f", os.path.join(ROOT, "conf/gamehoney.conf"), *args],
@@ -161,7 +200,7 @@ class Httpd:
             try:
                 requests.get(self.url + "/health/live", timeout=1)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):   # slow under ASan
                 time.sleep(0.05)
         raise RuntimeError(f"httpd on {self.port} did not come up: {self.log_text()[-2000:]}")
 
@@ -274,7 +313,23 @@ def workdir():
     yield base
     for srv in list(Httpd.running):
         srv.stop()
+    reports = _sanitizer_reports(Httpd.made)
     shutil.rmtree(base, ignore_errors=True)
+    if reports:
+        pytest.fail("sanitizer reports after the servers stopped:\n" + reports, pytrace=False)
+
+
+def _sanitizer_reports(servers):
+    """Every unseen report, also kept in build/asan/reports/ for CI's logs."""
+    text = []
+    keep = os.path.join(ROOT, "build", "asan", "reports")
+    for srv in servers:
+        for name, body in srv.new_reports():
+            os.makedirs(keep, exist_ok=True)
+            with open(os.path.join(keep, os.path.basename(srv.var) + "-" + name), "w") as f:
+                f.write(body)
+            text.append(f"{srv.var}/asan/{name}:\n{body}")
+    return "\n".join(text)
 
 
 @pytest.fixture(scope="session")
@@ -405,6 +460,9 @@ def error_log_guard(request):
     problems = []
     for srv in list(Httpd.running):
         problems += [f"{srv.var}: {line}" for line in srv.unexpected_log_lines()]
+    reports = _sanitizer_reports(Httpd.made)
+    if reports:
+        problems.append("sanitizer reports:\n" + reports)
     if problems:
         pytest.fail("unexpected error_log lines:\n" + "\n".join(problems), pytrace=False)
 

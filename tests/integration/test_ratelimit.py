@@ -114,3 +114,43 @@ def test_bearer_tokens_are_neither_counted_nor_refused(server, log_allow):
     # the address is blocked for passwords, but a token is still judged on its merits
     assert_invalid_token(as_ip(server, "GET", "/api/auth/validate", ip,
                                headers=bearer("not.a.token")))
+
+
+def basic(auth):
+    import base64
+    return {"Authorization": "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()}
+
+
+def test_basic_credentials_where_basic_is_not_configured_do_not_count(server, pg, user,
+                                                                      log_allow):
+    """A bearer route refuses Basic credentials with 401, but no password
+    was checked: 25 of them (the limit is 20) leave the address free."""
+    from accounts_helpers import as_ip
+    log_allow(r"AH0161[78]")
+    ip = "127.0.0.26"
+    for i in range(25):
+        for path in ("/api/me/subscriptions", "/api/auth/me"):
+            r = as_ip(server, "GET", path, ip, headers=basic((USER, f"wrong-{i}")))
+            assert r.status_code == 401, (path, i, r.text)
+    key, uid = user()
+    assert post(server, ip, AUTH, key).status_code == 200
+    assert pg.scalar("SELECT count(*) FROM users WHERE id = %s", (uid,)) == 0
+
+
+def test_a_blocked_address_is_refused_only_where_basic_is_configured(server, log_allow):
+    """Blocked for the callback's password, an address still reaches /health
+    and the bearer routes with any Authorization header."""
+    from accounts_helpers import as_ip
+    log_allow(r"AH0161[78]")
+    ip = "127.0.0.27"
+    for i in range(20):
+        assert post(server, ip, (USER, f"wrong-{i}")).status_code == 401
+    assert post(server, ip, AUTH).status_code == 429
+    for path in ("/health", "/health/live", "/api/health"):
+        r = as_ip(server, "GET", path, ip, headers=basic(AUTH))
+        assert r.status_code == 200, (path, r.status_code, r.text)
+    r = as_ip(server, "GET", "/api/auth/validate", ip, headers=basic(AUTH))
+    assert r.status_code == 401, r.text
+    assert r.json()["error"] != "rate_limited"
+    # and the callback stays blocked
+    assert post(server, ip, AUTH).status_code == 429

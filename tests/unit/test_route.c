@@ -4,6 +4,8 @@
 
 #include "check.h"
 #include "suites.h"
+#include <apr_strings.h>
+
 #include "gh_route.h"
 
 /* Handlers are only compared by address; none is ever called. */
@@ -235,6 +237,57 @@ static void not_found(apr_pool_t *p)
     CHECK(l.found == NULL);
 }
 
+/* Captured segments reach SQL: each must be well-formed UTF-8, or the
+ * route is found but refused (GH_ROUTE_BAD_PARAM), whatever the route. */
+static void bad_param(apr_pool_t *p)
+{
+    static const char *const bad[] = {
+        "\xff", "\xfe", "x\xffy",
+        "\xc0\xaf", "\xe0\x80\xaf", "\xf0\x80\x80\xaf",   /* overlongs of '/' */
+        "\xc1\xbf",                                       /* overlong of U+007F */
+        "\xed\xa0\x80", "\xed\xbf\xbf",                    /* surrogates */
+        "\x80", "a\xbf",                                   /* lone continuations */
+        "\xe2\x82", "\xf0\x9f\x98", "\xc3",                  /* truncated */
+        "\xf4\x90\x80\x80",                                /* above U+10FFFF */
+        "\xf8\x88\x80\x80\x80",                            /* 5-byte form */
+    };
+    static const char *const good[] = { "\xc3\xa9", "\xed\x95\x9c\xea\xb8\x80", "\xf0\x9f\x98\x80",
+                                        "\xef\xbf\xbd", "\xf4\x8f\xbf\xbf" };
+    lookup_t l;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *paths[] = {
+            apr_pstrcat(p, "/rooms/", bad[i], NULL),
+            apr_pstrcat(p, "/rooms/7/members/", bad[i], NULL),
+            apr_pstrcat(p, "/rooms/", bad[i], "/members/alice", NULL),
+            apr_pstrcat(p, "/a/1/2/3/", bad[i], NULL),
+        };
+        const char *methods[] = { "GET", "PUT", "PUT", "GET" };
+        const int want[] = { 3, 5, 5, 9 };
+        for (size_t k = 0; k < 4; k++) {
+            l = find(p, table, methods[k], paths[k]);
+            if (!CHECK_INT_EQ(l.res, GH_ROUTE_BAD_PARAM)) {
+                fprintf(stderr, "    %s ", methods[k]);
+                check_print_str(paths[k]);
+                fputc('\n', stderr);
+            }
+            CHECK(l.found == &table[want[k]]);
+            CHECK_INT_EQ(gh_route_index(p, table, methods[k], paths[k]), want[k]);
+        }
+        /* the method still decides first: a 405 stays a 405 */
+        l = find(p, table, "PATCH", paths[0]);
+        CHECK_INT_EQ(l.res, GH_ROUTE_BAD_METHOD);
+    }
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        l = find(p, table, "DELETE", apr_pstrcat(p, "/rooms/", good[i], NULL));
+        CHECK_INT_EQ(l.res, GH_ROUTE_FOUND);
+        CHECK_STR_EQ(gh_route_param(&l.params, "id"), good[i]);
+    }
+    /* bytes outside captures never reach a handler: not found, not bad */
+    l = find(p, table, "GET", "/rooms\xff");
+    CHECK_INT_EQ(l.res, GH_ROUTE_NOT_FOUND);
+}
+
 /* The route a request is counted on: the match, else for a 405 the
  * first route of its path, else none. */
 static void route_index(apr_pool_t *p)
@@ -254,5 +307,6 @@ void test_route(apr_pool_t *p)
     params(p);
     bad_method(p);
     not_found(p);
+    bad_param(p);
     route_index(p);
 }
