@@ -21,9 +21,11 @@
 #define GOOGLE_ISS1 "https://accounts.google.com"
 #define GOOGLE_ISS2 "accounts.google.com"
 
-/* what: "access token" or "id token", as the client sent it. */
-static int refuse(request_rec *r, const char *what, const char *why)
+/* t->what names the token as the client sent it ("access token"...). */
+static int invalid_token(request_rec *r, const gh_token_t *t, const char *why)
 {
+    const char *what = t->what;
+
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s refused: %s", what, why);
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
@@ -31,7 +33,6 @@ static int refuse(request_rec *r, const char *what, const char *why)
                    apr_pstrcat(r->pool, "The ", what, " is invalid: ", why, ".", NULL));
 }
 
-#define invalid_token(r, why) refuse((r), t->what, (why))
 
 /* An RS256 token from a provider whose keys are at jwks. */
 static int verify_rs256(request_rec *r, gh_token_t *t, const char *jwks,
@@ -42,13 +43,13 @@ static int verify_rs256(request_rec *r, gh_token_t *t, const char *jwks,
     int ok;
 
     if (strcmp(t->jwt.alg, "RS256") != 0) {
-        return invalid_token(r, "the token's algorithm is not allowed");
+        return invalid_token(r, t, "the token's algorithm is not allowed");
     }
     switch (gh_jwks_key(r, jwks, t->jwt.kid, &key)) {
     case GH_JWKS_FOUND:
         break;
     case GH_JWKS_UNKNOWN_KID:
-        return invalid_token(r, "the token's key is unknown");
+        return invalid_token(r, t, "the token's key is unknown");
     default:
         return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "upstream_unavailable",
                        "The identity provider's keys cannot be fetched; retry later.");
@@ -56,13 +57,13 @@ static int verify_rs256(request_rec *r, gh_token_t *t, const char *jwks,
     ok = gh_jwt_verify_rs256(&t->jwt, key) == 0;
     EVP_PKEY_free(key);
     if (!ok) {
-        return invalid_token(r, "the token's signature is invalid");
+        return invalid_token(r, t, "the token's signature is invalid");
     }
     if (gh_jwt_check_claims(&t->jwt, expect, &err) != 0) {
-        return invalid_token(r, err);
+        return invalid_token(r, t, err);
     }
     if ((t->sub = gh_jwt_claim(&t->jwt, "sub")) == NULL || *t->sub == '\0') {
-        return invalid_token(r, "the token names no subject");
+        return invalid_token(r, t, "the token names no subject");
     }
     return OK;
 }
@@ -76,7 +77,7 @@ int gh_auth_verify(request_rec *r, const char *token, const char *what, gh_token
     memset(t, 0, sizeof(*t));
     t->what = what;
     if (gh_jwt_parse(r->pool, token, &t->jwt, &err) != 0) {
-        return invalid_token(r, err);
+        return invalid_token(r, t, err);
     }
     iss = gh_jwt_claim(&t->jwt, "iss");
     memset(&expect, 0, sizeof(expect));
@@ -85,7 +86,7 @@ int gh_auth_verify(request_rec *r, const char *token, const char *what, gh_token
 
     if (gh_session_is_ours(r->server, iss)) {
         if (gh_session_verify(r, &t->jwt, &t->session, &err) != 0) {
-            return invalid_token(r, err);
+            return invalid_token(r, t, err);
         }
         t->ours = 1;
         t->sub = t->session.user_id;
@@ -105,14 +106,14 @@ int gh_auth_verify(request_rec *r, const char *token, const char *what, gh_token
             expect.aud = sc->cognito_client_id;
         }
         if (sc->cognito_client_id == NULL) {
-            return invalid_token(r, "Cognito is not configured");
+            return invalid_token(r, t, "Cognito is not configured");
         }
         t->idp = GH_IDP_COGNITO;
         return verify_rs256(r, t, sc->cognito_jwks_url, &expect);
     }
     if (iss && (strcmp(iss, GOOGLE_ISS1) == 0 || strcmp(iss, GOOGLE_ISS2) == 0)) {
         if (sc->google_client_id == NULL) {
-            return invalid_token(r, "Google sign-in is not configured");
+            return invalid_token(r, t, "Google sign-in is not configured");
         }
         expect.iss[0] = GOOGLE_ISS1;
         expect.iss[1] = GOOGLE_ISS2;
@@ -120,7 +121,7 @@ int gh_auth_verify(request_rec *r, const char *token, const char *what, gh_token
         t->idp = GH_IDP_GOOGLE;
         return verify_rs256(r, t, sc->google_jwks, &expect);
     }
-    return invalid_token(r, "the token's issuer is not trusted");
+    return invalid_token(r, t, "the token's issuer is not trusted");
 }
 
 /* The token of "Authorization: Bearer <token>", or NULL. */
@@ -162,13 +163,13 @@ static int session_user(request_rec *r, gh_token_t *t)
         return status;
     }
     if (!st.exists) {
-        return invalid_token(r, "its user no longer exists");
+        return invalid_token(r, t, "its user no longer exists");
     }
     if (!st.active) {
-        return invalid_token(r, "its user's account is disabled");
+        return invalid_token(r, t, "its user's account is disabled");
     }
     if (st.epoch != t->session.epoch) {
-        return invalid_token(r, "it was revoked (logged out everywhere)");
+        return invalid_token(r, t, "it was revoked (logged out everywhere)");
     }
     r->user = apr_pstrdup(r->pool, t->session.user_id);
     apr_table_setn(r->notes, ROLE_NOTE, st.role);
@@ -191,7 +192,7 @@ static int provider_user(request_rec *r, const char *token, gh_token_t *t)
                 return status;
             }
             if (strcmp(prof.sub, t->sub) != 0) {
-                return invalid_token(r, "Cognito names another user for it");
+                return invalid_token(r, t, "Cognito names another user for it");
             }
             status = gh_identity_resolve(r, t->idp, &prof, &user);
         }

@@ -1069,12 +1069,9 @@ class CognitoFake(_KeySet, _Fake):
     def _op_GetUser(self, body):
         """AWS's GetUser: the access token's user and its attributes, sub
         included; email_verified is the string "true" or "false"."""
-        token = body.get("AccessToken")
-        if not token or not isinstance(token, str):
-            return self._err("InvalidParameterException", "Missing required parameter AccessToken")
-        claims, msg = self.verify_access_token(token)
-        if claims is None:
-            return self._err("NotAuthorizedException", msg)
+        claims, err = self._access_claims(body)
+        if err:
+            return err
         with self._lock:
             user = self.users.get(claims.get("username"))
             if user is None or user["sub"] != claims.get("sub"):
@@ -1088,13 +1085,21 @@ class CognitoFake(_KeySet, _Fake):
         return self._ok({"Username": user["username"], "UserAttributes": attrs,
                          "MFAOptions": [], "UserMFASettingList": []})
 
-    def _op_GlobalSignOut(self, body):
+    def _access_claims(self, body):
+        """(claims, None) for the request's valid AccessToken, else (None, error)."""
         token = body.get("AccessToken")
         if not token or not isinstance(token, str):
-            return self._err("InvalidParameterException", "Missing required parameter AccessToken")
+            return None, self._err("InvalidParameterException",
+                                   "Missing required parameter AccessToken")
         claims, msg = self.verify_access_token(token)
         if claims is None:
-            return self._err("NotAuthorizedException", msg)
+            return None, self._err("NotAuthorizedException", msg)
+        return claims, None
+
+    def _op_GlobalSignOut(self, body):
+        claims, err = self._access_claims(body)
+        if err:
+            return err
         with self._lock:
             for s in self._sessions.values():
                 if s["username"] == claims.get("username"):

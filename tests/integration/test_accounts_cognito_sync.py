@@ -92,7 +92,8 @@ def test_a_verified_email_another_user_holds_is_not_taken(server, cognito, googl
 def test_getuser_refusal_is_401_and_creates_nobody(server, cognito, pg):
     user, _ = cognito_user(cognito)
     users = pg.scalar("SELECT count(*) FROM users")
-    cognito.force_error("GetUser", "NotAuthorizedException", message="Access Token has been revoked")
+    cognito.force_error("GetUser", "NotAuthorizedException",
+                        message="Access Token has been revoked")
     r = as_ip(server, "GET", "/api/auth/me", headers=bearer(access_token(cognito, user)))
     assert_invalid_token(r)
     assert pg.scalar("SELECT count(*) FROM users") == users

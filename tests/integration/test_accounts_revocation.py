@@ -29,7 +29,7 @@ ROUNDS = 16        # requests per host per check, each on its own connection: bo
 @pytest.fixture(scope="module")
 def hosts(make_server):
     """Two hosts sharing the database, each with its two children."""
-    return [make_server("revocation-a", ADMIN_LOCATION), make_server("revocation-b", ADMIN_LOCATION)]
+    return [make_server(name, ADMIN_LOCATION) for name in ("revocation-a", "revocation-b")]
 
 
 def validate(srv, token):

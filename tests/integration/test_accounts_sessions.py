@@ -6,8 +6,8 @@ import threading
 import fakes
 import pytest
 
-from accounts_helpers import (as_ip, assert_error, assert_invalid_token, bearer, cognito_session, google_claims,
-                              google_session, refresh_hash, toss_login)
+from accounts_helpers import (as_ip, assert_error, assert_invalid_token, bearer, cognito_session,
+                              google_claims, google_session, refresh_hash, toss_login)
 
 
 def refresh(srv, token):
