@@ -24,15 +24,12 @@
 /* t->what names the token as the client sent it ("access token"...). */
 static int invalid_token(request_rec *r, const gh_token_t *t, const char *why)
 {
-    const char *what = t->what;
-
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s refused: %s", what, why);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s refused: %s", t->what, why);
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
     return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_token",
-                   apr_pstrcat(r->pool, "The ", what, " is invalid: ", why, ".", NULL));
+                   apr_pstrcat(r->pool, "The ", t->what, " is invalid: ", why, ".", NULL));
 }
-
 
 /* An RS256 token from a provider whose keys are at jwks. */
 static int verify_rs256(request_rec *r, gh_token_t *t, const char *jwks,
