@@ -5,6 +5,7 @@ admin check uses the current role; with no database round trip while the
 per-child user cache is kept fresh by LISTEN gamehoney_users, and a read
 of the database whenever that connection is down. Claims are validated at
 verification: a malformed one is a 401, never a 500."""
+import re
 import socket
 import threading
 import time
@@ -40,6 +41,21 @@ def statuses(hosts, fn):
     return [fn(srv).status_code for srv in hosts for _ in range(ROUNDS)]
 
 
+def warm(hosts, fn, timeout=10):
+    """Calls fn(srv) until every child of every host has answered it (200):
+    each child then holds the user in its cache."""
+    for srv in hosts:
+        with open(srv.access_log) as f:
+            f.seek(0, 2)
+            children = set(srv.children())
+            seen = set()
+            deadline = time.time() + timeout
+            while not children <= seen:
+                assert time.time() < deadline, (children, seen)
+                assert fn(srv).status_code == 200
+                seen |= {int(m) for m in re.findall(r" 200 .* pid=(\d+) ", f.read())}
+
+
 def until_all(hosts, fn, status, timeout=1.0):
     """Seconds until fn(srv) answers status on every host, ROUNDS times each."""
     t0 = time.monotonic()
@@ -54,7 +70,8 @@ def test_a_demoted_admin_loses_admin_routes_within_a_second(hosts, google, pg, l
     uid, token = body["user"]["id"], body["access_token"]
     pg.query("UPDATE users SET role = 'admin' WHERE id = %s", (uid,))
     admin = lambda srv: as_ip(srv, "GET", "/admin-only/live", headers=bearer(token))  # noqa: E731
-    until_all(hosts, admin, 200)         # every child has the user cached by now
+    until_all(hosts, admin, 200)
+    warm(hosts, admin)                   # every child has the user cached by now
 
     pg.query("UPDATE users SET role = 'user' WHERE id = %s", (uid,))
     t0 = time.monotonic()
@@ -73,7 +90,7 @@ def test_a_demoted_admin_loses_admin_routes_within_a_second(hosts, google, pg, l
 def test_deactivation_and_deletion_stop_tokens_within_a_second(hosts, google, pg, change):
     body, _ = google_session(hosts[0], google)
     uid, token = body["user"]["id"], body["access_token"]
-    until_all(hosts, lambda srv: validate(srv, token), 200)
+    warm(hosts, lambda srv: validate(srv, token))
 
     pg.query(change, (uid,))
     until_all(hosts, lambda srv: validate(srv, token), 401)
@@ -88,7 +105,7 @@ def test_logout_everywhere_stops_every_token_of_the_user(hosts, google, pg):
     uid = a["user"]["id"]
     assert b["user"]["id"] == uid
     for body in (a, b):
-        until_all(hosts, lambda srv: validate(srv, body["access_token"]), 200)
+        warm(hosts, lambda srv: validate(srv, body["access_token"]))
 
     r = hosts[0].post("/api/auth/logout-everywhere", headers=bearer(a["access_token"]))
     assert r.status_code == 200, r.text
@@ -110,7 +127,7 @@ def test_validate_needs_no_database_while_the_cache_is_warm(hosts, google, pg):
     srv = hosts[0]
     body, _ = google_session(srv, google)
     token = body["access_token"]
-    until_all([srv], lambda s: validate(s, token), 200)
+    warm([srv], lambda s: validate(s, token))
     # anything that read users now would wait for this lock
     conn = psycopg2.connect(pg.conninfo)
     try:
@@ -201,7 +218,7 @@ def test_with_the_bus_down_the_database_is_read_not_the_cache(cut_bus, google, p
     srv, proxy = cut_bus
     body, _ = google_session(srv, google)
     uid, token = body["user"]["id"], body["access_token"]
-    until_all([srv], lambda s: validate(s, token), 200)
+    warm([srv], lambda s: validate(s, token))
 
     proxy.cut()
     time.sleep(0.5)                      # the listeners see the loss

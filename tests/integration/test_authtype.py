@@ -177,7 +177,8 @@ def test_a_newly_published_key_is_accepted_within_10_seconds(server, google):
         t0 = time.monotonic()
         streak = 0
         while streak < 8:                # eight in a row: both children have it
-            assert time.monotonic() - t0 < WINDOW + 0.5, "the new key was refused for > 10 s"
+            # the limit is exactly WINDOW s; the rest is this loop and the request
+            assert time.monotonic() - t0 < WINDOW + 0.7, "the new key was refused for > 10 s"
             r = validate(server, token)
             streak = streak + 1 if r.status_code == 200 else 0
             if r.status_code != 200:
