@@ -13,6 +13,7 @@
 
 #include "modules/gh_area.h"
 #include "modules/gh_auth.h"
+#include "modules/gh_bus.h"
 #include "modules/gh_chat.h"
 #include "modules/gh_authn.h"
 #include "modules/gh_config.h"
@@ -20,10 +21,12 @@
 #include "modules/gh_curl.h"
 #include "modules/gh_db.h"
 #include "modules/gh_http.h"
+#include "modules/gh_jwks.h"
 #include "modules/gh_metrics.h"
 #include "modules/gh_pay_history.h"
 #include "modules/gh_payments.h"
 #include "modules/gh_ratelimit.h"
+#include "modules/gh_user_cache.h"
 
 static const gh_area_t *const areas[] = {
     &gh_area_toss_unlink,
@@ -67,11 +70,13 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     apr_pool_cleanup_register(pconf, NULL, crypto_cleanup, apr_pool_cleanup_null);
     if ((rv = gh_config_derive(pconf, s)) != OK
         || (rv = gh_curl_post_config(s)) != OK
+        || (rv = gh_jwks_post_config(pconf, s)) != OK
         || (rv = gh_db_post_config(pconf, s)) != OK
         || (rv = gh_metrics_post_config(pconf, s, areas)) != OK) {
         return rv;
     }
     gh_db_register(pconf, gh_identity_statements);
+    gh_db_register(pconf, gh_user_cache_statements);
     gh_db_register(pconf, gh_payments_statements);
     gh_db_register(pconf, gh_pay_history_statements);
     gh_db_register(pconf, gh_chat_statements);
@@ -103,6 +108,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
             (*a)->child_init(p, s);
         }
     }
+    gh_bus_start(p, s);          /* after every subscriber */
 }
 
 static int handler(request_rec *r)

@@ -31,30 +31,48 @@ static const gh_db_stmt_t statements[] = {
       GH_SQL_ISO8601("last_login_at") " FROM users"
       " WHERE id = ANY (CAST(%s AS bigint[])) AND is_active" },
     /* Rotation: a token used once more after it was rotated revokes its
-     * whole family. Parameters: presented hash, new hash, new TTL. */
+     * whole family, unless within the grace window of its rotation: then
+     * it is answered with its successor again (which the caller derives
+     * from it, gh_session_successor), and nothing changes. Parameters:
+     * presented hash, grace seconds, new hash, new TTL. */
     { "gh_refresh",
       "WITH t AS (SELECT r.id, r.session_id, r.rotated_at, r.expires_at, s.revoked_at,"
-      " s.user_id FROM refresh_tokens r JOIN auth_sessions s ON s.id = r.session_id"
+      " s.user_id, r.rotated_at > now() - make_interval(secs => CAST(%s AS int)) AS grace"
+      " FROM refresh_tokens r JOIN auth_sessions s ON s.id = r.session_id"
       " WHERE r.token_hash = decode(%s, 'hex') FOR UPDATE OF r, s),"
       " reuse AS (UPDATE auth_sessions SET revoked_at = now(),"
       " revoked_reason = 'refresh token reused' WHERE id IN (SELECT session_id FROM t"
-      " WHERE rotated_at IS NOT NULL) AND revoked_at IS NULL RETURNING id),"
-      " ok AS (SELECT t.* FROM t JOIN users u ON u.id = t.user_id WHERE t.rotated_at IS NULL"
-      " AND t.revoked_at IS NULL AND t.expires_at > now() AND u.is_active),"
-      " rot AS (UPDATE refresh_tokens SET rotated_at = now() WHERE id IN (SELECT id FROM ok)"
-      " RETURNING session_id),"
+      " WHERE rotated_at IS NOT NULL AND NOT grace) AND revoked_at IS NULL RETURNING id),"
+      " ok AS (SELECT t.* FROM t JOIN users u ON u.id = t.user_id WHERE"
+      " (t.rotated_at IS NULL OR t.grace) AND t.revoked_at IS NULL AND t.expires_at > now()"
+      " AND u.is_active),"
+      " again AS (SELECT session_id FROM ok WHERE rotated_at IS NOT NULL),"
+      " rot AS (UPDATE refresh_tokens SET rotated_at = now() WHERE id IN (SELECT id FROM ok"
+      " WHERE rotated_at IS NULL) RETURNING session_id),"
       " fresh AS (INSERT INTO refresh_tokens (session_id, token_hash, expires_at)"
       " SELECT session_id, decode(%s, 'hex'), now() + make_interval(secs => CAST(%s AS int))"
       " FROM rot RETURNING session_id)"
       " SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM t) THEN 'unknown'"
-      " WHEN EXISTS (SELECT 1 FROM t WHERE rotated_at IS NOT NULL) THEN 'reused'"
+      " WHEN EXISTS (SELECT 1 FROM again) THEN 'again'"
+      " WHEN EXISTS (SELECT 1 FROM t WHERE rotated_at IS NOT NULL AND NOT grace) THEN 'reused'"
       " WHEN EXISTS (SELECT 1 FROM fresh) THEN 'rotated' ELSE 'expired' END,"
-      " (SELECT user_id FROM t), (SELECT session_id FROM fresh),"
+      " (SELECT user_id FROM t),"
+      " coalesce((SELECT session_id FROM fresh), (SELECT session_id FROM again)),"
       " (SELECT role FROM users WHERE id = (SELECT user_id FROM t)),"
-      " EXISTS (SELECT 1 FROM reuse)" },
+      " EXISTS (SELECT 1 FROM reuse),"
+      " (SELECT token_epoch FROM users WHERE id = (SELECT user_id FROM t))" },
     { "gh_logout",
       "UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'logout'"
       " WHERE id = %lld AND user_id = %lld AND revoked_at IS NULL RETURNING id" },
+    /* The epoch's step refuses every access token of the user at once
+     * (gh_user_cache hears of it through the users trigger). */
+    { "gh_logout_everywhere",
+      "WITH s AS (UPDATE auth_sessions SET revoked_at = now(),"
+      " revoked_reason = 'logout everywhere' WHERE user_id = %lld AND revoked_at IS NULL"
+      " RETURNING id),"
+      " u AS (UPDATE users SET token_epoch = token_epoch + 1, updated_at = now()"
+      " WHERE id = %lld RETURNING id)"
+      " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM u)" },
     { NULL, NULL }
 };
 
@@ -114,7 +132,7 @@ static int sign_in(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, json_
     if ((status = gh_identity_login(r, idp, prof, hash, &user)) != OK) {
         return status;
     }
-    if ((access = gh_session_access_token(r, user.id, user.role, user.session_id,
+    if ((access = gh_session_access_token(r, user.id, user.role, user.session_id, user.epoch,
                                           &expires_in)) == NULL) {
         return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
                        "An internal error occurred.");
@@ -126,24 +144,10 @@ static int sign_in(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, json_
     return OK;
 }
 
-/* The profile claims of a verified provider token. */
-static void profile_from(const gh_token_t *t, gh_profile_t *prof)
-{
-    json_object *v;
-
-    memset(prof, 0, sizeof(*prof));
-    prof->sub = t->sub;
-    prof->email = gh_jwt_claim(&t->jwt, "email");
-    prof->email_verified = json_object_object_get_ex(t->jwt.claims, "email_verified", &v)
-                        && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
-    prof->name = gh_jwt_claim(&t->jwt, "name");
-    prof->picture = gh_jwt_claim(&t->jwt, "picture");
-}
-
 /* A verified id token from the expected provider. */
 static int provider_token(request_rec *r, const char *token, gh_idp_e idp, gh_token_t *t)
 {
-    int status = gh_auth_verify(r, token, t);
+    int status = gh_auth_verify(r, token, "id token", t);
 
     if (status == OK && (t->ours || t->idp != idp)) {
         apr_table_setn(r->err_headers_out, "WWW-Authenticate",
@@ -183,7 +187,7 @@ static int google_login(request_rec *r, const gh_route_params_t *params)
     if ((status = provider_token(r, id_token, GH_IDP_GOOGLE, &t)) != OK) {
         return status;
     }
-    profile_from(&t, &prof);
+    gh_auth_profile(&t, &prof);
     if ((status = sign_in(r, GH_IDP_GOOGLE, &prof, &body)) != OK) {
         return status;
     }
@@ -318,7 +322,7 @@ static int cognito_login(request_rec *r, const gh_route_params_t *params)
     if ((status = provider_token(r, id_token, GH_IDP_COGNITO, &t)) != OK) {
         return status;
     }
-    profile_from(&t, &prof);
+    gh_auth_profile(&t, &prof);
     if ((status = sign_in(r, GH_IDP_COGNITO, &prof, &body)) != OK) {
         return status;
     }
@@ -493,14 +497,14 @@ static int refresh(request_rec *r, const gh_route_params_t *params)
     if ((hash = gh_session_refresh_hash(r->pool, presented)) == NULL) {
         return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_grant", "The refresh token is invalid.");
     }
-    if (gh_session_new_refresh(r->pool, &token, &new_hash) != 0) {
+    if (gh_session_successor(r, presented, &token, &new_hash) != 0) {
         return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
                        "An internal error occurred.");
     }
     {
-        const char *args[] = { hash, new_hash,
-                               apr_itoa(r->pool, gh_session_refresh_ttl(r->server)) };
-        if ((status = gh_db_query(r, "gh_refresh", 3, args, &rows)) != OK) {
+        const char *args[] = { apr_itoa(r->pool, gh_session_refresh_grace(r->server)), hash,
+                               new_hash, apr_itoa(r->pool, gh_session_refresh_ttl(r->server)) };
+        if ((status = gh_db_query(r, "gh_refresh", 4, args, &rows)) != OK) {
             return status;
         }
     }
@@ -511,20 +515,76 @@ static int refresh(request_rec *r, const gh_route_params_t *params)
                       row[1] ? row[1] : "?",
                       row[4] && row[4][0] == 't' ? "revoked" : "already revoked");
     }
-    if (strcmp(row[0], "rotated") != 0) {
+    if (strcmp(row[0], "again") == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refresh token of user %s presented again "
+                      "within the grace window: same successor", row[1]);
+    }
+    else if (strcmp(row[0], "rotated") != 0) {
         return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_grant",
                        "The refresh token is invalid, expired or revoked.");
     }
-    if ((access = gh_session_access_token(r, row[1], row[3], row[2], &expires_in)) == NULL) {
+    if ((access = gh_session_access_token(r, row[1], row[3], row[2], row[5],
+                                          &expires_in)) == NULL) {
         return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
                        "An internal error occurred.");
     }
     return gh_http_send_json(r, HTTP_OK, session_body(r, NULL, access, expires_in, token));
 }
 
+/* Whether the client sent a body (logout's is optional). */
+static int has_body(request_rec *r)
+{
+    const char *len = apr_table_get(r->headers_in, "Content-Length");
+
+    return apr_table_get(r->headers_in, "Transfer-Encoding") != NULL
+        || (len != NULL && strcmp(len, "0") != 0);
+}
+
+/* Signs the user out at Cognito too, best effort, with the Cognito access
+ * token the client sent: "done", "failed" (why is logged), or "skipped"
+ * when there is none. A token of another user is a bad request. */
+static int cognito_sign_out(request_rec *r, const char **outcome)
+{
+    json_object *in;
+    const char *token;
+    gh_token_t ct;
+    gh_user_t owner;
+    int status;
+
+    *outcome = "skipped";
+    if (!has_body(r)) {
+        return OK;
+    }
+    if ((status = gh_http_read_object(r, &in)) != OK
+        || (status = gh_http_field(r, in, "cognito_access_token", GH_JWT_MAX_LEN, 0,
+                                   &token)) != OK || token == NULL) {
+        return status;
+    }
+    if (!gh_config_ready(gh_server_conf(r->server), GH_NEED_COGNITO)
+        || gh_auth_verify(r, token, "Cognito access token", &ct) != OK
+        || ct.ours || ct.idp != GH_IDP_COGNITO || !ct.access
+        || gh_identity_find(r, GH_IDP_COGNITO, ct.sub, &owner) != OK
+        || strcmp(owner.id, r->user) != 0) {
+        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "cognito_access_token is not "
+                       "a valid Cognito access token of this user.");
+    }
+    if (gh_cognito_global_sign_out(r, token) != OK) {
+        const char *code, *message;
+        gh_http_failure(r, &code, &message);
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "logout: Cognito GlobalSignOut failed "
+                      "(%s); our session is revoked all the same", code ? code : "?");
+        *outcome = "failed";
+        return OK;
+    }
+    *outcome = "done";
+    return OK;
+}
+
 static int logout(request_rec *r, const gh_route_params_t *params)
 {
     const gh_token_t *t = gh_auth_token(r);
+    const char *outcome;
     apr_array_header_t *rows;
     json_object *body;
     int status;
@@ -533,6 +593,9 @@ static int logout(request_rec *r, const gh_route_params_t *params)
     if (!t->ours) {
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
                        "Log out with an access token issued by this server.");
+    }
+    if ((status = cognito_sign_out(r, &outcome)) != OK) {
+        return status;
     }
     {
         const char *args[] = { t->session.session_id, t->session.user_id };
@@ -543,6 +606,27 @@ static int logout(request_rec *r, const gh_route_params_t *params)
     body = gh_json_object(r->pool);
     json_object_object_add(body, "success", json_object_new_boolean(1));
     json_object_object_add(body, "revoked", json_object_new_boolean(rows->nelts > 0));
+    json_object_object_add(body, "cognito_signout", json_object_new_string(outcome));
+    return gh_http_send_json(r, HTTP_OK, body);
+}
+
+/* Every session of the user, and every access token already issued. */
+static int logout_everywhere(request_rec *r, const gh_route_params_t *params)
+{
+    const char *args[] = { r->user, r->user };
+    apr_array_header_t *rows;
+    json_object *body;
+    const char **row;
+    int status;
+
+    (void)params;
+    if ((status = gh_db_query(r, "gh_logout_everywhere", 2, args, &rows)) != OK) {
+        return status;
+    }
+    row = APR_ARRAY_IDX(rows, 0, const char **);
+    body = gh_json_object(r->pool);
+    json_object_object_add(body, "success", json_object_new_boolean(1));
+    json_object_object_add(body, "sessions_revoked", json_object_new_int64(apr_atoi64(row[0])));
     return gh_http_send_json(r, HTTP_OK, body);
 }
 
@@ -556,6 +640,7 @@ static const gh_route_t routes[] = {
     { "GET",  "/validate",     validate,        GH_ROUTE_USER },
     { "POST", "/refresh",      refresh,         GH_ROUTE_PUBLIC },
     { "POST", "/logout",       logout,          GH_ROUTE_USER },
+    { "POST", "/logout-everywhere", logout_everywhere, GH_ROUTE_USER },
     { NULL, NULL, NULL, 0 }
 };
 

@@ -9,23 +9,26 @@
 #include "http_request.h"
 
 #include "gh_auth.h"
+#include "gh_cognito.h"
 #include "gh_config.h"
 #include "gh_http.h"
 #include "gh_jwks.h"
 #include "gh_private.h"
+#include "gh_user_cache.h"
 
 #define ROLE_NOTE   "gamehoney-role"
 #define TOKEN_KEY   "gamehoney:token"
 #define GOOGLE_ISS1 "https://accounts.google.com"
 #define GOOGLE_ISS2 "accounts.google.com"
 
-static int invalid_token(request_rec *r, const char *why)
+/* t->what names the token as the client sent it ("access token"...). */
+static int invalid_token(request_rec *r, const gh_token_t *t, const char *why)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "bearer token refused: %s", why);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s refused: %s", t->what, why);
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
     return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_token",
-                   apr_pstrcat(r->pool, "The access token is invalid: ", why, ".", NULL));
+                   apr_pstrcat(r->pool, "The ", t->what, " is invalid: ", why, ".", NULL));
 }
 
 /* An RS256 token from a provider whose keys are at jwks. */
@@ -37,13 +40,13 @@ static int verify_rs256(request_rec *r, gh_token_t *t, const char *jwks,
     int ok;
 
     if (strcmp(t->jwt.alg, "RS256") != 0) {
-        return invalid_token(r, "the token's algorithm is not allowed");
+        return invalid_token(r, t, "the token's algorithm is not allowed");
     }
     switch (gh_jwks_key(r, jwks, t->jwt.kid, &key)) {
     case GH_JWKS_FOUND:
         break;
     case GH_JWKS_UNKNOWN_KID:
-        return invalid_token(r, "the token's key is unknown");
+        return invalid_token(r, t, "the token's key is unknown");
     default:
         return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "upstream_unavailable",
                        "The identity provider's keys cannot be fetched; retry later.");
@@ -51,26 +54,27 @@ static int verify_rs256(request_rec *r, gh_token_t *t, const char *jwks,
     ok = gh_jwt_verify_rs256(&t->jwt, key) == 0;
     EVP_PKEY_free(key);
     if (!ok) {
-        return invalid_token(r, "the token's signature is invalid");
+        return invalid_token(r, t, "the token's signature is invalid");
     }
     if (gh_jwt_check_claims(&t->jwt, expect, &err) != 0) {
-        return invalid_token(r, err);
+        return invalid_token(r, t, err);
     }
     if ((t->sub = gh_jwt_claim(&t->jwt, "sub")) == NULL || *t->sub == '\0') {
-        return invalid_token(r, "the token names no subject");
+        return invalid_token(r, t, "the token names no subject");
     }
     return OK;
 }
 
-int gh_auth_verify(request_rec *r, const char *token, gh_token_t *t)
+int gh_auth_verify(request_rec *r, const char *token, const char *what, gh_token_t *t)
 {
     const gh_server_conf_t *sc = gh_server_conf(r->server);
     gh_jwt_expect_t expect;
     const char *err, *iss;
 
     memset(t, 0, sizeof(*t));
+    t->what = what;
     if (gh_jwt_parse(r->pool, token, &t->jwt, &err) != 0) {
-        return invalid_token(r, err);
+        return invalid_token(r, t, err);
     }
     iss = gh_jwt_claim(&t->jwt, "iss");
     memset(&expect, 0, sizeof(expect));
@@ -79,7 +83,7 @@ int gh_auth_verify(request_rec *r, const char *token, gh_token_t *t)
 
     if (gh_session_is_ours(r->server, iss)) {
         if (gh_session_verify(r, &t->jwt, &t->session, &err) != 0) {
-            return invalid_token(r, err);
+            return invalid_token(r, t, err);
         }
         t->ours = 1;
         t->sub = t->session.user_id;
@@ -89,6 +93,7 @@ int gh_auth_verify(request_rec *r, const char *token, gh_token_t *t)
         const char *use = gh_jwt_claim(&t->jwt, "token_use");
         expect.iss[0] = sc->cognito_issuer;
         if (use && strcmp(use, "access") == 0) {
+            t->access = 1;
             expect.token_use = "access";
             expect.client_id = sc->cognito_client_id;
             expect.no_aud = 1;
@@ -98,14 +103,14 @@ int gh_auth_verify(request_rec *r, const char *token, gh_token_t *t)
             expect.aud = sc->cognito_client_id;
         }
         if (sc->cognito_client_id == NULL) {
-            return invalid_token(r, "Cognito is not configured");
+            return invalid_token(r, t, "Cognito is not configured");
         }
         t->idp = GH_IDP_COGNITO;
         return verify_rs256(r, t, sc->cognito_jwks_url, &expect);
     }
     if (iss && (strcmp(iss, GOOGLE_ISS1) == 0 || strcmp(iss, GOOGLE_ISS2) == 0)) {
         if (sc->google_client_id == NULL) {
-            return invalid_token(r, "Google sign-in is not configured");
+            return invalid_token(r, t, "Google sign-in is not configured");
         }
         expect.iss[0] = GOOGLE_ISS1;
         expect.iss[1] = GOOGLE_ISS2;
@@ -113,7 +118,7 @@ int gh_auth_verify(request_rec *r, const char *token, gh_token_t *t)
         t->idp = GH_IDP_GOOGLE;
         return verify_rs256(r, t, sc->google_jwks, &expect);
     }
-    return invalid_token(r, "the token's issuer is not trusted");
+    return invalid_token(r, t, "the token's issuer is not trusted");
 }
 
 /* The token of "Authorization: Bearer <token>", or NULL. */
@@ -129,46 +134,94 @@ static const char *bearer(request_rec *r)
     return *h ? h : NULL;
 }
 
-int gh_auth_user(request_rec *r)
+void gh_auth_profile(const gh_token_t *t, gh_profile_t *prof)
 {
-    const char *token = bearer(r);
-    gh_token_t *t = apr_palloc(r->pool, sizeof(*t));
+    json_object *v;
+
+    memset(prof, 0, sizeof(*prof));
+    prof->sub = t->sub;
+    prof->email = gh_jwt_claim(&t->jwt, "email");
+    prof->email_verified = json_object_object_get_ex(t->jwt.claims, "email_verified", &v)
+                        && json_object_is_type(v, json_type_boolean)
+                        && json_object_get_boolean(v);
+    prof->name = gh_jwt_claim(&t->jwt, "name");
+    prof->picture = gh_jwt_claim(&t->jwt, "picture");
+}
+
+/* One of our tokens: its user must still exist, be active and be at the
+ * token's epoch; the role is the current one. No round trip while the
+ * user cache can be trusted. */
+static int session_user(request_rec *r, gh_token_t *t)
+{
+    gh_user_state_t st;
+    int status;
+
+    if ((status = gh_user_cache_get(r, t->session.uid, &st)) != OK) {
+        return status;
+    }
+    if (!st.exists) {
+        return invalid_token(r, t, "its user no longer exists");
+    }
+    if (!st.active) {
+        return invalid_token(r, t, "its user's account is disabled");
+    }
+    if (st.epoch != t->session.epoch) {
+        return invalid_token(r, t, "it was revoked (logged out everywhere)");
+    }
+    r->user = apr_pstrdup(r->pool, t->session.user_id);
+    apr_table_setn(r->notes, ROLE_NOTE, st.role);
+    return OK;
+}
+
+/* A provider's token: its user, found or made. A Cognito access token
+ * carries no email: on first sight its user's verified attributes come
+ * from GetUser, so the new row links by verified email like a login. */
+static int provider_user(request_rec *r, const char *token, gh_token_t *t)
+{
+    gh_profile_t prof;
     gh_user_t user;
     int status;
 
-    if (token == NULL) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"gamehoney\"");
-        return gh_fail(r, HTTP_UNAUTHORIZED, "unauthorized", "A bearer token is required.");
-    }
-    if ((status = gh_auth_verify(r, token, t)) != OK) {
-        return status;
-    }
-    if (t->ours) {
-        r->user = apr_pstrdup(r->pool, t->session.user_id);
-        apr_table_setn(r->notes, ROLE_NOTE, t->session.role);
-        apr_pool_userdata_setn(t, TOKEN_KEY, NULL, r->pool);
-        return OK;
-    }
-    {
-        gh_profile_t prof;
-        json_object *v;
-        memset(&prof, 0, sizeof(prof));
-        prof.sub = t->sub;
-        prof.email = gh_jwt_claim(&t->jwt, "email");
-        prof.email_verified = json_object_object_get_ex(t->jwt.claims, "email_verified", &v)
-                           && json_object_is_type(v, json_type_boolean)
-                           && json_object_get_boolean(v);
-        prof.name = gh_jwt_claim(&t->jwt, "name");
-        prof.picture = gh_jwt_claim(&t->jwt, "picture");
-        if ((status = gh_identity_resolve(r, t->idp, &prof, &user)) != OK) {
-            return status;
+    gh_auth_profile(t, &prof);
+    if (t->idp == GH_IDP_COGNITO && t->access) {
+        if ((status = gh_identity_find(r, t->idp, t->sub, &user)) == HTTP_NOT_FOUND) {
+            if ((status = gh_cognito_get_user(r, token, &prof)) != OK) {
+                return status;
+            }
+            if (strcmp(prof.sub, t->sub) != 0) {
+                return invalid_token(r, t, "Cognito names another user for it");
+            }
+            status = gh_identity_resolve(r, t->idp, &prof, &user);
         }
+    }
+    else {
+        status = gh_identity_resolve(r, t->idp, &prof, &user);
+    }
+    if (status != OK) {
+        return status;
     }
     if (!user.active) {
         return gh_fail(r, HTTP_FORBIDDEN, "account_disabled", "This account is disabled.");
     }
     r->user = apr_pstrdup(r->pool, user.id);
     apr_table_setn(r->notes, ROLE_NOTE, apr_pstrdup(r->pool, user.role));
+    return OK;
+}
+
+int gh_auth_user(request_rec *r)
+{
+    const char *token = bearer(r);
+    gh_token_t *t = apr_palloc(r->pool, sizeof(*t));
+    int status;
+
+    if (token == NULL) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"gamehoney\"");
+        return gh_fail(r, HTTP_UNAUTHORIZED, "unauthorized", "A bearer token is required.");
+    }
+    if ((status = gh_auth_verify(r, token, "access token", t)) != OK
+        || (status = t->ours ? session_user(r, t) : provider_user(r, token, t)) != OK) {
+        return status;
+    }
     apr_pool_userdata_setn(t, TOKEN_KEY, NULL, r->pool);
     return OK;
 }
@@ -234,6 +287,7 @@ const authz_provider gh_authz_role_provider = {
 
 void gh_auth_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    gh_user_cache_child_init(pchild, s);
     for (server_rec *v = s; v; v = v->next) {
         const gh_server_conf_t *sc = gh_server_conf(v);
         if (sc->google_client_id) {

@@ -15,19 +15,27 @@
 #include "gh_session.h"
 
 typedef struct {
+    const char *what;             /* "access token" or "id token", for messages */
     int ours;                     /* one of our session tokens */
     gh_idp_e idp;                 /* else its provider */
+    int access;                   /* a Cognito access token (no profile claims) */
     gh_jwt_t jwt;
     const char *sub;              /* the provider's subject */
     gh_session_claims_t session;  /* when ours */
 } gh_token_t;
 
-/* Verifies token (no database). OK, or 401 (with WWW-Authenticate) or
- * 503 when a provider's keys cannot be had, recorded with gh_fail. */
-int gh_auth_verify(request_rec *r, const char *token, gh_token_t *t);
+/* Verifies token (no database); what ("access token", "id token") names
+ * it in messages. OK, or 401 (with WWW-Authenticate) or 503 when a
+ * provider's keys cannot be had, recorded with gh_fail. */
+int gh_auth_verify(request_rec *r, const char *token, const char *what, gh_token_t *t);
+
+/* The profile claims of a verified provider token. */
+void gh_auth_profile(const gh_token_t *t, gh_profile_t *prof);
 
 /* Verifies r's bearer token and finds its user (a provider's user is
- * created on first sight); sets r->user, the role and gh_auth_token(r).
+ * created on first sight, and synced from the token's email claims); for
+ * our tokens, the user must exist, be active and be at the token's epoch
+ * (gh_user_cache). Sets r->user, the current role and gh_auth_token(r).
  * OK or a failure. */
 int gh_auth_user(request_rec *r);
 

@@ -1,29 +1,26 @@
-/* One listener thread per child fans chat rows out to the child's
+/* The bus's listener thread (gh_bus) fans chat rows out to the child's
  * sockets. Events are rendered once and shared by every queue that holds
  * them (each in its own pool, destroyed by its last reader). A socket's
  * queue is bounded: a socket that falls behind is told to close (1013)
  * rather than hold up its room. */
 #include <string.h>
-#include <poll.h>
 
 #include "httpd.h"
 #include "apr_atomic.h"
 #include "apr_hash.h"
 #include "apr_strings.h"
 #include "apr_thread_mutex.h"
-#include "apr_thread_proc.h"
 #include "http_log.h"
 
-#include <libpq-fe.h>
 #include <json-c/json.h>
 
+#include "gh_bus.h"
 #include "gh_chat_bus.h"
 #include "gh_config.h"
 #include "gh_json.h"
 #include "gh_metrics.h"
 
 #define CHANNEL        "gamehoney_chat"
-#define POLL_MS        500
 #define SEEN_MAX       4096       /* ids remembered against double delivery */
 #define CATCH_UP_MAX   "10000"
 #define ROW_COLUMNS    "id, room_id, kind, nickname, sender, profile_url, message"
@@ -50,11 +47,9 @@ struct gh_chat_sub {
 
 static struct {
     server_rec *s;
-    const char *conninfo;
     apr_thread_mutex_t *lock;       /* rooms and every queue */
     apr_hash_t *rooms;              /* room id -> gh_chat_sub_t list */
-    apr_thread_t *thread;
-    volatile int stop;
+    const char *announced;          /* ids of this wakeup, "{1,2"; listener only */
     int started;                    /* the listener has connected once */
     apr_int64_t last_id;            /* the highest id handed out */
     apr_hash_t *room_last;          /* room id -> highest id handed out there */
@@ -66,7 +61,7 @@ static struct {
 
 int gh_chat_bus_running(void)
 {
-    return bus.thread != NULL;
+    return bus.lock != NULL && gh_bus_running();
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -229,27 +224,14 @@ static void fetch(PGconn *pg, const char *sql, int n, const char *const *params)
     PQclear(res);
 }
 
-static PGconn *connect_and_listen(apr_pool_t *p, int *warned)
+/* A new bus connection: whatever came while no connection was listening,
+ * after a loss and for sockets that joined before the first connect. */
+static void connected(PGconn *pg, apr_pool_t *p, void *unused)
 {
-    PGconn *pg = PQconnectdb(bus.conninfo);
+    const char *params[2];
     PGresult *res;
 
-    if (PQstatus(pg) != CONNECTION_OK) {
-        if (!*warned) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, bus.s, "chat bus: cannot connect, "
-                         "retrying: %s", PQerrorMessage(pg));
-            *warned = 1;
-        }
-        PQfinish(pg);
-        return NULL;
-    }
-    res = PQexec(pg, "LISTEN " CHANNEL);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        PQclear(res);
-        PQfinish(pg);
-        return NULL;
-    }
-    PQclear(res);
+    (void)unused;
     if (!bus.started) {                  /* first start: from now on */
         res = PQexec(pg, "SELECT coalesce(max(id), 0) FROM chat_messages");
         if (PQresultStatus(res) == PGRES_TUPLES_OK) {
@@ -258,100 +240,51 @@ static PGconn *connect_and_listen(apr_pool_t *p, int *warned)
         }
         PQclear(res);
     }
-    {
-        /* whatever came while this connection was not listening: after a
-         * loss, and for sockets that joined before the first connect */
-        const char *params[2];
-        local_rooms(p, &params[0], &params[1]);
-        fetch(pg, "SELECT m.id, m.room_id, m.kind, m.nickname, m.sender, m.profile_url,"
-                  " m.message FROM chat_messages m JOIN unnest($1::bigint[], $2::bigint[])"
-                  " AS t(room, last) ON m.room_id = t.room AND m.id > t.last"
-                  " ORDER BY m.id LIMIT " CATCH_UP_MAX, 2, params);
-    }
-    if (*warned) {
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, bus.s, "chat bus: connected again");
-    }
-    *warned = 0;
-    return pg;
+    local_rooms(p, &params[0], &params[1]);
+    fetch(pg, "SELECT m.id, m.room_id, m.kind, m.nickname, m.sender, m.profile_url,"
+              " m.message FROM chat_messages m JOIN unnest($1::bigint[], $2::bigint[])"
+              " AS t(room, last) ON m.room_id = t.room AND m.id > t.last"
+              " ORDER BY m.id LIMIT " CATCH_UP_MAX, 2, params);
+    bus.announced = NULL;
 }
 
-/* The ids announced since the last call, for rooms with a local socket. */
-static const char *announced(apr_pool_t *p, PGconn *pg)
+/* Notes an announced id ("room:id") when its room has a local socket. */
+static void notified(const char *extra, apr_pool_t *p, void *unused)
 {
-    const char *ids = NULL;
-    PGnotify *n;
-
-    while ((n = PQnotifies(pg)) != NULL) {
-        char *colon = strchr(n->extra, ':');
-        apr_int64_t room = apr_atoi64(n->extra);
-        int local;
-
-        apr_thread_mutex_lock(bus.lock);
-        local = apr_hash_get(bus.rooms, &room, sizeof(room)) != NULL;
-        apr_thread_mutex_unlock(bus.lock);
-        if (local && colon) {
-            ids = apr_pstrcat(p, ids ? ids : "{", ids ? "," : "", colon + 1, NULL);
-        }
-        PQfreemem(n);
-    }
-    return ids ? apr_pstrcat(p, ids, "}", NULL) : NULL;
-}
-
-static void *APR_THREAD_FUNC listener(apr_thread_t *thread, void *data)
-{
-    apr_pool_t *p = data;
-    PGconn *pg = NULL;
-    int warned = 0;
-
-    (void)thread;
-    while (!bus.stop) {
-        struct pollfd pfd;
-        const char *ids;
-
-        apr_pool_clear(p);
-        if (pg == NULL && (pg = connect_and_listen(p, &warned)) == NULL) {
-            apr_sleep(apr_time_from_msec(POLL_MS));
-            continue;
-        }
-        pfd.fd = PQsocket(pg);
-        pfd.events = POLLIN;
-        if (poll(&pfd, 1, POLL_MS) < 0 || !PQconsumeInput(pg)) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, bus.s, "chat bus: connection lost, "
-                         "reconnecting: %s", PQerrorMessage(pg));
-            PQfinish(pg);
-            pg = NULL;
-            warned = 1;
-            continue;
-        }
-        if ((ids = announced(p, pg)) != NULL) {
-            fetch(pg, "SELECT " ROW_COLUMNS " FROM chat_messages WHERE id = ANY ($1::bigint[])"
-                      " ORDER BY id", 1, &ids);
-        }
-    }
-    if (pg) {
-        PQfinish(pg);
-    }
-    return NULL;
-}
-
-static apr_status_t stop_listener(void *unused)
-{
-    apr_status_t rv;
+    const char *colon = strchr(extra, ':');
+    apr_int64_t room = apr_atoi64(extra);
+    int local;
 
     (void)unused;
-    bus.stop = 1;
-    if (bus.thread) {
-        apr_thread_join(&rv, bus.thread);
-        bus.thread = NULL;
+    apr_thread_mutex_lock(bus.lock);
+    local = apr_hash_get(bus.rooms, &room, sizeof(room)) != NULL;
+    apr_thread_mutex_unlock(bus.lock);
+    if (local && colon) {
+        bus.announced = apr_pstrcat(p, bus.announced ? bus.announced : "{",
+                                    bus.announced ? "," : "", colon + 1, NULL);
     }
-    return APR_SUCCESS;
+}
+
+/* Fetches the rows announced in this wakeup. */
+static void drained(PGconn *pg, apr_pool_t *p, void *unused)
+{
+    const char *ids;
+
+    (void)unused;
+    if (bus.announced == NULL) {
+        return;
+    }
+    ids = apr_pstrcat(p, bus.announced, "}", NULL);
+    bus.announced = NULL;
+    fetch(pg, "SELECT " ROW_COLUMNS " FROM chat_messages WHERE id = ANY ($1::bigint[])"
+              " ORDER BY id", 1, &ids);
 }
 
 void gh_chat_bus_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    apr_pool_t *work;
+    gh_bus_sub_t sub = { CHANNEL, connected, notified, drained, NULL, NULL };
 
-    if ((bus.conninfo = gh_server_conf(s)->chat_db_params) == NULL) {
+    if (gh_server_conf(s)->chat_db_params == NULL) {
         return;
     }
     bus.s = s;
@@ -359,15 +292,12 @@ void gh_chat_bus_child_init(apr_pool_t *pchild, server_rec *s)
     apr_pool_create(&bus.keep, pchild);
     bus.seen_set = apr_hash_make(bus.keep);
     bus.room_last = apr_hash_make(bus.keep);
-    apr_pool_create(&work, pchild);
-    if (apr_thread_mutex_create(&bus.lock, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS
-        || apr_thread_create(&bus.thread, NULL, listener, work, pchild) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "chat bus: cannot start the listener");
-        bus.thread = NULL;
+    if (apr_thread_mutex_create(&bus.lock, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "chat bus: cannot create its lock");
+        bus.lock = NULL;
         return;
     }
-    /* before pchild's subpools (the listener's work pool) are destroyed */
-    apr_pool_pre_cleanup_register(pchild, NULL, stop_listener);
+    gh_bus_subscribe(pchild, &sub);
 }
 
 /* ---- subscriptions ----------------------------------------------------- */

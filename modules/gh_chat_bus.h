@@ -1,9 +1,8 @@
-/* The chat bus of one httpd child: a listener thread keeps its own libpq
- * connection (GameHoneyChatDBParams, not a mod_dbd one), LISTENs on
- * gamehoney_chat, fetches each announced row by id and hands it to the
- * child's sockets in that room through bounded per-socket queues. After
- * a lost connection it reconnects and catches up by id, so a socket
- * misses nothing that was committed. */
+/* The chat bus of one httpd child: a subscriber of the child's LISTEN
+ * bus (gh_bus) on gamehoney_chat, it fetches each announced row by id and
+ * hands it to the child's sockets in that room through bounded
+ * per-socket queues. After a lost connection it catches up by id, so a
+ * socket misses nothing that was committed. */
 #ifndef GH_CHAT_BUS_H
 #define GH_CHAT_BUS_H
 
@@ -16,7 +15,7 @@ typedef struct gh_chat_sub gh_chat_sub_t;
 /* A rendered event, shared by every queue it is in. */
 typedef struct gh_chat_event gh_chat_event_t;
 
-/* child_init: starts the listener when GameHoneyChatDBParams is set. */
+/* child_init: subscribes to the bus when GameHoneyChatDBParams is set. */
 void gh_chat_bus_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* Whether the bus runs in this child (else sockets cannot be served). */

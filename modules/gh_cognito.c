@@ -78,7 +78,8 @@ int gh_cognito_call(request_rec *r, const char *operation, json_object *body, js
                               .provider = GH_UPSTREAM_COGNITO,
                               /* SignUp creates and ConfirmSignUp spends a
                                  code: neither may be resent */
-                              .fresh = strcmp(operation, "InitiateAuth") != 0 };
+                              .fresh = strcmp(operation, "InitiateAuth") != 0
+                                    && strcmp(operation, "GetUser") != 0 };
     gh_curl_response_t resp;
     const char *why, *err, *type;
     gh_curl_result_e rc;
@@ -111,4 +112,54 @@ int gh_cognito_call(request_rec *r, const char *operation, json_object *body, js
     }
     return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld %s", operation,
                                                     resp.status, type ? type : ""));
+}
+
+/* A UserAttributes list's value of name, or NULL. */
+static const char *attribute(json_object *attrs, const char *name)
+{
+    for (size_t i = 0; attrs && i < json_object_array_length(attrs); i++) {
+        json_object *a = json_object_array_get_idx(attrs, i);
+        const char *n = gh_json_str(a, "Name");
+        if (n && strcmp(n, name) == 0) {
+            return gh_json_str(a, "Value");
+        }
+    }
+    return NULL;
+}
+
+int gh_cognito_get_user(request_rec *r, const char *access_token, gh_profile_t *prof)
+{
+    json_object *req = gh_json_object(r->pool), *out, *attrs;
+    const char *verified;
+    int status;
+
+    json_object_object_add(req, "AccessToken", json_object_new_string(access_token));
+    if ((status = gh_cognito_call(r, "GetUser", req, &out)) == HTTP_UNAUTHORIZED) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
+        return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_token",
+                       "The access token is invalid: Cognito refused it (signed out?).");
+    }
+    if (status != OK) {
+        return status;
+    }
+    if (!json_object_object_get_ex(out, "UserAttributes", &attrs)
+        || !json_object_is_type(attrs, json_type_array)
+        || (prof->sub = attribute(attrs, "sub")) == NULL) {
+        return gh_upstream_bad(r, SERVICE, "GetUser gave no sub attribute");
+    }
+    prof->email = attribute(attrs, "email");
+    verified = attribute(attrs, "email_verified");
+    prof->email_verified = verified && strcmp(verified, "true") == 0;
+    prof->name = attribute(attrs, "name");
+    prof->picture = attribute(attrs, "picture");
+    return OK;
+}
+
+int gh_cognito_global_sign_out(request_rec *r, const char *access_token)
+{
+    json_object *req = gh_json_object(r->pool), *out;
+
+    json_object_object_add(req, "AccessToken", json_object_new_string(access_token));
+    return gh_cognito_call(r, "GlobalSignOut", req, &out);
 }

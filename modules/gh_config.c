@@ -20,7 +20,7 @@ void *gh_config_create_server(apr_pool_t *p, server_rec *s)
     (void)s;
     sc->http_connect_ms = sc->http_timeout_ms = GH_UNSET;
     sc->http_max_response = GH_UNSET;
-    sc->access_ttl = sc->refresh_ttl = sc->token_leeway = GH_UNSET;
+    sc->access_ttl = sc->refresh_ttl = sc->token_leeway = sc->refresh_grace = GH_UNSET;
     sc->payment_amount.min = sc->deposit_amount.min = GH_UNSET;
     sc->chat_ping = sc->chat_idle = sc->chat_max_frame = GH_UNSET;
     sc->chat_max_message = sc->chat_queue = GH_UNSET;
@@ -47,6 +47,7 @@ void *gh_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(access_ttl);
     MERGE_INT(refresh_ttl);
     MERGE_INT(token_leeway);
+    MERGE_INT(refresh_grace);
     MERGE_PTR(google_client_id);
     MERGE_PTR(google_client_secret);
     MERGE_PTR(google_token_url);
@@ -56,6 +57,7 @@ void *gh_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(cognito_client_id);
     MERGE_PTR(cognito_client_secret);
     MERGE_PTR(cognito_endpoint);
+    MERGE_PTR(cognito_issuer_set);
     MERGE_PTR(toss_login_url);
     MERGE_PTR(toss_client_cert);
     MERGE_PTR(toss_client_key);
@@ -123,7 +125,8 @@ int gh_config_derive(apr_pool_t *pconf, server_rec *s)
             const char *api = sc->cognito_endpoint ? sc->cognito_endpoint
                             : apr_pstrcat(pconf, "https://cognito-idp.", sc->cognito_region,
                                           ".amazonaws.com", NULL);
-            sc->cognito_issuer = apr_pstrcat(pconf, "https://cognito-idp.", sc->cognito_region,
+            sc->cognito_issuer = sc->cognito_issuer_set ? sc->cognito_issuer_set
+                               : apr_pstrcat(pconf, "https://cognito-idp.", sc->cognito_region,
                                              ".amazonaws.com/", sc->cognito_pool_id, NULL);
             sc->cognito_api_url = apr_pstrcat(pconf, api, "/", NULL);
             sc->cognito_jwks_url = apr_pstrcat(pconf, api, "/", sc->cognito_pool_id,
@@ -415,6 +418,20 @@ static const char *set_unlink_mode(cmd_parms *cmd, void *dcv, const char *arg)
     return NULL;
 }
 
+/* Seconds, where 0 turns the feature off. */
+static const char *set_refresh_grace(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+
+    (void)dummy;
+    if (*arg == '\0' || *end || v < 0 || v > 300) {
+        return "GameHoneyRefreshReuseGrace takes seconds, 0 (off) to 300";
+    }
+    gh_server_conf(cmd->server)->refresh_grace = (int)v;
+    return NULL;
+}
+
 /* A positive count (bytes, characters, messages) up to 16 Mi. */
 static const char *set_server_count(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -509,6 +526,9 @@ const command_rec gh_config_directives[] = {
                   "lifetime of refresh tokens in seconds (default 2592000, 30 days)"),
     AP_INIT_TAKE1("GameHoneyTokenLeeway", set_server_seconds, SRV(token_leeway), RSRC_CONF,
                   "clock skew allowed on token exp, nbf and iat, in seconds (default 60)"),
+    AP_INIT_TAKE1("GameHoneyRefreshReuseGrace", set_refresh_grace, NULL, RSRC_CONF,
+                  "seconds after a rotation in which the old refresh token gives the same "
+                  "successor again, not a theft signal (default 10; 0 turns it off)"),
 
     SERVER_STRING("GameHoneyGoogleClientID", google_client_id, "Google OAuth client id, the aud of Google id tokens"),
     SERVER_SECRET("GameHoneyGoogleClientSecret", google_client_secret,
@@ -525,6 +545,10 @@ const command_rec gh_config_directives[] = {
                   "Cognito app client secret, when the client has one (from the environment)"),
     SERVER_STRING("GameHoneyCognitoEndpoint", cognito_endpoint,
                   "Cognito API base URL (default https://cognito-idp.<region>.amazonaws.com)"),
+    SERVER_STRING("GameHoneyCognitoIssuer", cognito_issuer_set,
+                  "iss of the Cognito tokens (default "
+                  "https://cognito-idp.<region>.amazonaws.com/<pool id>; for an emulator or "
+                  "a custom domain)"),
 
     SERVER_STRING("GameHoneyTossLoginURL", toss_login_url,
                   "Apps in Toss API base URL (default https://apps-in-toss-api.toss.im)"),

@@ -17,6 +17,7 @@
 #define GH_DEFAULT_ACCESS_TTL      900
 #define GH_DEFAULT_REFRESH_TTL     (30 * 86400)
 #define GH_DEFAULT_TOKEN_LEEWAY    60
+#define GH_DEFAULT_REFRESH_GRACE   10
 #define GH_DEFAULT_SESSION_ISSUER  "gamehoney"
 #define GH_DEFAULT_GOOGLE_TOKEN_URL "https://oauth2.googleapis.com/token"
 #define GH_DEFAULT_GOOGLE_JWKS_URL  "https://www.googleapis.com/oauth2/v3/certs"
@@ -71,6 +72,7 @@ typedef struct {
     int access_ttl;
     int refresh_ttl;
     int token_leeway;
+    int refresh_grace;                   /* GameHoneyRefreshReuseGrace, seconds */
 
     /* Google */
     const char *google_client_id;
@@ -84,6 +86,7 @@ typedef struct {
     const char *cognito_client_id;
     const char *cognito_client_secret;
     const char *cognito_endpoint;
+    const char *cognito_issuer_set;      /* GameHoneyCognitoIssuer; NULL: derived */
 
     /* Toss login */
     const char *toss_login_url;

@@ -425,7 +425,11 @@ int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t
     }
     *out = json_object_get_string(v);
     len = (apr_size_t)json_object_get_string_len(v);
-    if (len == 0 || strlen(*out) != len || gh_utf8_length(*out) > max) {
+    if (strlen(*out) != len) {
+        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+                       apr_psprintf(r->pool, "%s contains a forbidden character (NUL).", name));
+    }
+    if (len == 0 || gh_utf8_length(*out) > max) {
         return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
                        apr_psprintf(r->pool, "%s must be 1 to %" APR_SIZE_T_FMT " characters.",
                                     name, max));

@@ -14,7 +14,10 @@
 
 /* Google and Cognito: find by provider key, else by a verified email not
  * yet linked to this provider, else create. A new user claims a verified
- * email only if nobody else holds it verified. Parameters: sub, email,
+ * email only if nobody else holds it verified. A user found is synced
+ * from the provider's email claims: a verified email replaces the stored
+ * one unless another user holds it verified; an unverified one is stored
+ * only over no email or an unverified one. Parameters: sub, email,
  * email_verified, name, picture. */
 #define UPSERT(col)                                                                         \
     "WITH input (sub, email, verified, name, picture) AS"                                   \
@@ -23,10 +26,19 @@
     " WHERE u." col " = input.sub UNION ALL SELECT u.id, 2 FROM users u, input"             \
     " WHERE input.verified AND u.email_verified AND lower(u.email) = lower(input.email)"   \
     " AND u." col " IS NULL) f ORDER BY pri LIMIT 1),"                                      \
+    " taken AS (SELECT EXISTS (SELECT 1 FROM users v, input WHERE v.email_verified"         \
+    " AND lower(v.email) = lower(input.email) AND v.id IS DISTINCT FROM (SELECT id FROM found))" \
+    " AS other),"                                                                           \
     " linked AS (UPDATE users u SET " col " = input.sub,"                                   \
+    " email = CASE WHEN input.email IS NULL THEN u.email"                                   \
+    " WHEN input.verified AND NOT taken.other THEN input.email"                             \
+    " WHEN u.email IS NULL OR NOT u.email_verified THEN input.email ELSE u.email END,"      \
+    " email_verified = CASE WHEN input.email IS NULL THEN u.email_verified"                 \
+    " WHEN input.verified AND NOT taken.other THEN true"                                    \
+    " WHEN u.email IS NULL OR NOT u.email_verified THEN false ELSE u.email_verified END,"   \
     " name = coalesce(input.name, u.name), picture = coalesce(input.picture, u.picture),"  \
     " last_login_at = CASE WHEN u.is_active THEN now() ELSE u.last_login_at END,"           \
-    " updated_at = now() FROM input WHERE u.id = (SELECT id FROM found) RETURNING u.*),"   \
+    " updated_at = now() FROM input, taken WHERE u.id = (SELECT id FROM found) RETURNING u.*)," \
     " created AS (INSERT INTO users (" col ", email, email_verified, name, picture,"       \
     " last_login_at) SELECT sub, email, verified AND NOT EXISTS (SELECT 1 FROM users v"     \
     " WHERE v.email_verified AND lower(v.email) = lower(input.email)), name, picture, now()" \
@@ -56,15 +68,15 @@
     " WHERE is_active RETURNING id),"                                                       \
     " t AS (INSERT INTO refresh_tokens (session_id, token_hash, expires_at)"                \
     " SELECT id, decode(%s, 'hex'), now() + make_interval(secs => CAST(%s AS int)) FROM s)" \
-    " SELECT u.id, u.role, u.is_active, (SELECT id FROM s), u.email, u.name, u.picture FROM u"
+    " SELECT u.id, u.role, u.is_active, (SELECT id FROM s), u.email, u.name, u.picture,"    \
+    " u.email_verified, u.token_epoch FROM u"
 
-#define RESOLVE_TAIL " SELECT id, role, is_active, NULL, email, name, picture FROM u"
+#define USER_COLUMNS "id, role, is_active, NULL, email, name, picture, email_verified, token_epoch"
+#define RESOLVE_TAIL " SELECT " USER_COLUMNS " FROM u"
 
 const gh_db_stmt_t gh_identity_statements[] = {
-    { "gh_user_by_google",
-      "SELECT id, role, is_active, NULL, email, name, picture FROM users WHERE google_id = %s" },
-    { "gh_user_by_cognito",
-      "SELECT id, role, is_active, NULL, email, name, picture FROM users WHERE cognito_sub = %s" },
+    { "gh_user_by_google", "SELECT " USER_COLUMNS " FROM users WHERE google_id = %s" },
+    { "gh_user_by_cognito", "SELECT " USER_COLUMNS " FROM users WHERE cognito_sub = %s" },
     { "gh_user_sync_google", UPSERT("google_id") RESOLVE_TAIL },
     { "gh_user_sync_cognito", UPSERT("cognito_sub") RESOLVE_TAIL },
     { "gh_login_google", UPSERT("google_id") SESSION("google") },
@@ -106,6 +118,8 @@ static int user_query(request_rec *r, query_t *q, gh_user_t *user)
     user->email = row[4];
     user->name = row[5];
     user->picture = row[6];
+    user->email_verified = row[7] && strcmp(row[7], "t") == 0;
+    user->epoch = row[8];
     return OK;
 }
 
@@ -125,21 +139,44 @@ static void profile_args(query_t *q, gh_idp_e idp, const gh_profile_t *prof)
     }
 }
 
+int gh_identity_find(request_rec *r, gh_idp_e idp, const char *sub, gh_user_t *user)
+{
+    query_t q;
+
+    memset(&q, 0, sizeof(q));
+    memset(user, 0, sizeof(*user));
+    q.label = idp == GH_IDP_GOOGLE ? "gh_user_by_google" : "gh_user_by_cognito";
+    q.args[0] = sub;
+    q.nargs = 1;
+    return user_query(r, &q, user);
+}
+
+/* Whether the provider says something of the email that the sync would
+ * store (see UPSERT); a verified email another user holds stays a
+ * difference, and is tried again at each sight. */
+static int email_news(const gh_profile_t *prof, const gh_user_t *user)
+{
+    if (prof->email == NULL) {
+        return 0;
+    }
+    if (prof->email_verified) {
+        return !user->email_verified || user->email == NULL || strcasecmp(user->email, prof->email);
+    }
+    return !user->email_verified && (user->email == NULL || strcasecmp(user->email, prof->email));
+}
+
 int gh_identity_resolve(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, gh_user_t *user)
 {
     query_t q;
     int status;
 
-    memset(&q, 0, sizeof(q));
-    memset(user, 0, sizeof(*user));
-    /* the common case reads; only a first sight writes */
-    q.label = idp == GH_IDP_GOOGLE ? "gh_user_by_google" : "gh_user_by_cognito";
-    q.args[0] = prof->sub;
-    q.nargs = 1;
-    if ((status = user_query(r, &q, user)) != HTTP_NOT_FOUND) {
+    /* the common case reads; a first sight, or news of the email, writes */
+    if ((status = gh_identity_find(r, idp, prof->sub, user)) != HTTP_NOT_FOUND
+        && (status != OK || !email_news(prof, user))) {
         return status;
     }
     memset(&q, 0, sizeof(q));
+    memset(user, 0, sizeof(*user));
     q.label = idp == GH_IDP_GOOGLE ? "gh_user_sync_google" : "gh_user_sync_cognito";
     profile_args(&q, idp, prof);
     status = user_query(r, &q, user);

@@ -30,15 +30,22 @@ typedef struct {
     const char *role;
     int active;
     const char *session_id;      /* set by gh_identity_login */
+    const char *epoch;           /* users.token_epoch */
     const char *email;
+    int email_verified;
     const char *name;
     const char *picture;
 } gh_user_t;
 
 extern const gh_db_stmt_t gh_identity_statements[];
 
+/* The user a provider key belongs to, or HTTP_NOT_FOUND (not recorded
+ * with gh_fail) when there is none yet; reads only. */
+int gh_identity_find(request_rec *r, gh_idp_e idp, const char *sub, gh_user_t *user);
+
 /* The user a provider key belongs to, created (and linked by verified
- * email) on first sight. OK, or a failed status. */
+ * email) on first sight, and synced when the profile's email claims are
+ * news to the row. OK, or a failed status. */
 int gh_identity_resolve(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, gh_user_t *user);
 
 /* As gh_identity_resolve, and opens a session whose first refresh token

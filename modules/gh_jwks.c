@@ -1,9 +1,16 @@
 /* JWKS cache: one entry per document URL, guarded by one mutex. A key
  * set lives in its own pool and is swapped whole on refresh; readers take
- * a reference on the key they use, so a swap never frees a key in use. */
+ * a reference on the key they use, so a swap never frees a key in use.
+ * Fetches for an unknown kid are limited per host, not per child: a slot
+ * of shared memory per URL holds the time of the last one. A child whose
+ * fetch finds kids it did not know tells the others, in shared memory, so
+ * they fetch such a kid at once: random kids are never found, so they stay
+ * under the limit, and a key just published works on every child. */
 #include <string.h>
 
+#include "apr_atomic.h"
 #include "apr_hash.h"
+#include "apr_shm.h"
 #include "apr_strings.h"
 #include "apr_thread_cond.h"
 #include "apr_thread_mutex.h"
@@ -15,7 +22,10 @@
 #include "gh_jwt.h"
 #include "gh_private.h"
 
-#define UNKNOWN_KID_REFETCH apr_time_from_sec(60)   /* at most once a minute */
+#define UNKNOWN_KID_REFETCH 10   /* seconds: at most one such fetch per host */
+#define HOST_SLOTS          64   /* URLs hash onto them; a clash shares a limit */
+#define FOUND_SLOTS         64   /* kids found lately, a ring */
+#define TICK                apr_time_from_msec(100)
 #define RETRY_AFTER_FAILURE apr_time_from_sec(10)
 #define DEFAULT_MAX_AGE     3600
 #define MAX_MAX_AGE         86400
@@ -40,6 +50,87 @@ static struct {
     apr_thread_t *thread;
     int stop;
 } cache;
+
+/* Shared by the children of one generation. */
+typedef struct {
+    volatile apr_uint32_t last_unknown[HOST_SLOTS];  /* seconds */
+    volatile apr_uint64_t found[FOUND_SLOTS];        /* hash(url, kid) << 32 | tick */
+    volatile apr_uint32_t found_next;
+} host_t;
+
+static host_t *host;
+
+static apr_uint32_t hash_of(const char *url, const char *kid)
+{
+    apr_ssize_t len = APR_HASH_KEY_STRING;
+    apr_uint32_t h = apr_hashfunc_default(url, &len);
+
+    len = APR_HASH_KEY_STRING;
+    return h * 31 + apr_hashfunc_default(kid, &len);
+}
+
+static apr_uint32_t tick_of(apr_time_t t)
+{
+    return (apr_uint32_t)(t / TICK);
+}
+
+/* Records that a fetch of url found kid, which the child did not know. */
+static void tell_found(const char *url, const char *kid)
+{
+    apr_uint32_t i;
+
+    if (host) {
+        i = apr_atomic_inc32(&host->found_next) % FOUND_SLOTS;
+        apr_atomic_set64(&host->found[i], (apr_uint64_t)hash_of(url, kid) << 32
+                                          | tick_of(apr_time_now()));
+    }
+}
+
+/* Whether another child found kid in url's document after since. */
+static int found_since(const char *url, const char *kid, apr_time_t since)
+{
+    apr_uint32_t h = hash_of(url, kid), t = tick_of(since);
+
+    for (int i = 0; host && i < FOUND_SLOTS; i++) {
+        apr_uint64_t v = apr_atomic_read64(&host->found[i]);
+        if ((apr_uint32_t)(v >> 32) == h && (apr_uint32_t)v > t) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int gh_jwks_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    apr_shm_t *shm;
+    apr_status_t rv;
+
+    /* anonymous: inherited by the children of this generation */
+    if ((rv = apr_shm_create(&shm, sizeof(host_t), NULL, pconf)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot create the signing-key "
+                     "fetch limit's shared memory");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    host = apr_shm_baseaddr_get(shm);
+    memset(host, 0, sizeof(*host));
+    return OK;
+}
+
+/* Claims the host's one fetch for an unknown kid of url in this window;
+ * 0 when another child (or this one) made it less than the limit ago. */
+static int claim_unknown_kid_fetch(const char *url)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now()), last;
+    apr_ssize_t len = APR_HASH_KEY_STRING;
+    volatile apr_uint32_t *slot;
+
+    if (host == NULL) {
+        return 0;
+    }
+    slot = &host->last_unknown[apr_hashfunc_default(url, &len) % HOST_SLOTS];
+    last = apr_atomic_read32(slot);
+    return now - last >= UNKNOWN_KID_REFETCH && apr_atomic_cas32(slot, now, last) == last;
+}
 
 static apr_status_t free_key(void *pkey)
 {
@@ -128,6 +219,13 @@ static void refresh(entry_t *e)
     apr_thread_mutex_lock(cache.lock);
     if (keys) {
         apr_pool_t *old = e->keys_pool;
+        for (apr_hash_index_t *hi = apr_hash_first(kp, keys); hi && e->keys;
+             hi = apr_hash_next(hi)) {
+            const char *kid = apr_hash_this_key(hi);
+            if (apr_hash_get(e->keys, kid, APR_HASH_KEY_STRING) == NULL) {
+                tell_found(e->url, kid);    /* published since this child's last look */
+            }
+        }
         e->keys_pool = kp;
         e->keys = keys;
         e->expires_at = apr_time_now() + apr_time_from_sec(max_age(resp.cache_control));
@@ -228,7 +326,8 @@ void gh_jwks_start(apr_pool_t *pchild, server_rec *s)
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "cannot start the signing-key refresher");
         return;
     }
-    apr_pool_cleanup_register(pchild, NULL, stop_refresher, apr_pool_cleanup_null);
+    /* before pchild's subpools (the thread's own among them) are destroyed */
+    apr_pool_pre_cleanup_register(pchild, NULL, stop_refresher);
 }
 
 gh_jwks_result_e gh_jwks_key(request_rec *r, const char *url, const char *kid, EVP_PKEY **key)
@@ -256,10 +355,11 @@ gh_jwks_result_e gh_jwks_key(request_rec *r, const char *url, const char *kid, E
             *key = k;
             break;
         }
-        /* cold: fetch now; warm but the kid is new: once a minute at most */
+        /* cold: fetch now; warm but the kid is new: once per window per host */
         if (tries == 0 && (e->keys == NULL
                            ? now - e->last_attempt >= RETRY_AFTER_FAILURE || !e->last_attempt
-                           : now - e->last_attempt >= UNKNOWN_KID_REFETCH)) {
+                           : (kid && found_since(e->url, kid, e->last_attempt))
+                             || claim_unknown_kid_fetch(e->url))) {
             refresh(e);
         }
         else {

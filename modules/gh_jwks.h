@@ -2,8 +2,9 @@
  * memory per child. A refresher thread fetches each document when the
  * child starts and again as its Cache-Control max-age runs out, so a
  * request finds the keys warm. A request fetches only when the cache is
- * cold, or once a minute at most for a key id it does not know (the
- * provider may have rotated its keys). */
+ * cold, or for a key id it does not know (the provider may have rotated
+ * its keys): at most one such fetch per document every 10 seconds on the
+ * whole host, whatever the number of children or of unknown kids. */
 #ifndef GH_JWKS_H
 #define GH_JWKS_H
 
@@ -11,6 +12,10 @@
 #include <openssl/evp.h>
 
 #include "gh_metrics.h"
+
+/* post_config: the host-wide limit on fetches for unknown kids. OK or
+ * HTTP_INTERNAL_SERVER_ERROR. */
+int gh_jwks_post_config(apr_pool_t *pconf, server_rec *s);
 
 /* Registers a JWKS URL with the server whose HTTP settings fetch it, and
  * the provider its fetches and key age are counted for;

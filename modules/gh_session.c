@@ -1,6 +1,9 @@
-/* Session tokens. Access tokens are stateless: a revoked session's access
- * token lives out its (short) lifetime; refresh tokens are checked in the
- * database on every use. */
+/* Session tokens. An access token carries its user's token epoch; the
+ * user cache (gh_user_cache) checks it, the role and the active flag on
+ * every use without a round trip, so one revoked by "log out everywhere"
+ * or a deactivation stops at once. A single session's logout leaves its
+ * access token to live out its (short) lifetime; refresh tokens are
+ * checked in the database on every use. */
 #include <string.h>
 
 #include "apr_strings.h"
@@ -9,6 +12,7 @@
 #include "gh_crypto.h"
 #include "gh_json.h"
 #include "gh_session.h"
+#include "gh_text.h"
 
 #define REFRESH_BYTES 32
 #define ACCESS_USE    "access"
@@ -29,7 +33,8 @@ int gh_session_refresh_ttl(server_rec *s)
 }
 
 const char *gh_session_access_token(request_rec *r, const char *user_id, const char *role,
-                                    const char *session_id, int *expires_in)
+                                    const char *session_id, const char *epoch,
+                                    int *expires_in)
 {
     const gh_server_conf_t *sc = gh_server_conf(r->server);
     const gh_session_key_t *key;
@@ -52,6 +57,7 @@ const char *gh_session_access_token(request_rec *r, const char *user_id, const c
     json_object_object_add(claims, "sub", json_object_new_string(user_id));
     json_object_object_add(claims, "sid", json_object_new_string(session_id));
     json_object_object_add(claims, "role", json_object_new_string(role));
+    json_object_object_add(claims, "epoch", json_object_new_int64(epoch ? apr_atoi64(epoch) : 0));
     json_object_object_add(claims, "token_use", json_object_new_string(ACCESS_USE));
     json_object_object_add(claims, "iat", json_object_new_int64(now));
     json_object_object_add(claims, "exp", json_object_new_int64(now + ttl));
@@ -61,13 +67,20 @@ const char *gh_session_access_token(request_rec *r, const char *user_id, const c
     return gh_jwt_sign_hs256(r->pool, key->kid, claims, key->secret, strlen(key->secret));
 }
 
+/* A positive decimal id, as our tables number rows. */
+static int positive_id(const char *s, apr_int64_t *v)
+{
+    return *s != '0' && gh_parse_int64_dec(s, v) == 0 && *v > 0;
+}
+
 int gh_session_verify(request_rec *r, const gh_jwt_t *jwt, gh_session_claims_t *out,
                       const char **err)
 {
     const gh_server_conf_t *sc = gh_server_conf(r->server);
     const gh_session_key_t *key = NULL;
     gh_jwt_expect_t expect;
-    json_object *exp;
+    json_object *exp, *epoch;
+    apr_int64_t id;
 
     for (int i = 0; sc->session_keys && jwt->kid && i < sc->session_keys->nelts; i++) {
         const gh_session_key_t *k = &APR_ARRAY_IDX(sc->session_keys, i, gh_session_key_t);
@@ -101,6 +114,18 @@ int gh_session_verify(request_rec *r, const gh_jwt_t *jwt, gh_session_claims_t *
         *err = "the token lacks its user, role or session";
         return -1;
     }
+    if (!positive_id(out->user_id, &out->uid) || !positive_id(out->session_id, &id)) {
+        *err = "the token's user or session is not a valid id";
+        return -1;
+    }
+    out->epoch = 0;
+    if (json_object_object_get_ex(jwt->claims, "epoch", &epoch)) {
+        if (!json_object_is_type(epoch, json_type_int)
+            || (out->epoch = json_object_get_int64(epoch)) < 0) {
+            *err = "the token's epoch is not a valid number";
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -113,6 +138,31 @@ int gh_session_new_refresh(apr_pool_t *p, const char **token, const char **hash_
     }
     *token = gh_base64_encode(p, raw, sizeof(raw), 1);
     *hash_hex = gh_session_refresh_hash(p, *token);
+    return *hash_hex ? 0 : -1;
+}
+
+int gh_session_refresh_grace(server_rec *s)
+{
+    return GH_CONF_INT(gh_server_conf(s), refresh_grace, GH_DEFAULT_REFRESH_GRACE);
+}
+
+int gh_session_successor(request_rec *r, const char *presented, const char **token,
+                         const char **hash_hex)
+{
+    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_session_key_t *key;
+    const char *msg = apr_pstrcat(r->pool, "refresh-successor:", presented, NULL);
+    unsigned char mac[32];
+
+    if (sc->session_keys == NULL || sc->session_keys->nelts == 0) {
+        return -1;
+    }
+    key = &APR_ARRAY_IDX(sc->session_keys, 0, gh_session_key_t);
+    if (gh_hmac_sha256(key->secret, strlen(key->secret), msg, strlen(msg), mac) != 0) {
+        return -1;
+    }
+    *token = gh_base64_encode(r->pool, mac, sizeof(mac), 1);
+    *hash_hex = gh_session_refresh_hash(r->pool, *token);
     return *hash_hex ? 0 : -1;
 }
 

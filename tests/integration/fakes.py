@@ -726,7 +726,7 @@ class CognitoFake(_KeySet, _Fake):
     service = "cognito"
     content_type = "application/x-amz-json-1.1"
     TARGET_PREFIX = "AWSCognitoIdentityProviderService."
-    OPERATIONS = ("SignUp", "ConfirmSignUp", "InitiateAuth", "GlobalSignOut")
+    OPERATIONS = ("SignUp", "ConfirmSignUp", "InitiateAuth", "GlobalSignOut", "GetUser")
 
     def __init__(self, region="eu-west-1", pool_id="eu-west-1_GameHoney",
                  client_id="gamehoneytestclient", client_secret=None,
@@ -750,6 +750,7 @@ class CognitoFake(_KeySet, _Fake):
         self._forced = []             # [operation, type, status, message, remaining]
         self._challenges = {}         # username -> [name, remaining]
         self.jwks_fetches = 0
+        self.calls = []               # operation names, in order
         self._start()
 
     @property
@@ -764,6 +765,12 @@ class CognitoFake(_KeySet, _Fake):
         self._forced.clear()
         self._challenges.clear()
         self.jwks_fetches = 0
+        self.calls.clear()
+
+    def count(self, operation) -> int:
+        """How many calls of operation came in."""
+        with self._lock:
+            return self.calls.count(operation)
 
     # -- tokens ------------------------------------------------------------
     def secret_hash(self, username) -> str:
@@ -878,6 +885,7 @@ class CognitoFake(_KeySet, _Fake):
         if op not in self.OPERATIONS:
             return self._err("UnknownOperationException", f"Operation {op} is not supported")
         with self._lock:
+            self.calls.append(op)
             for f in self._forced:
                 if f[0] == op and f[4] > 0:
                     f[4] -= 1
@@ -1058,13 +1066,40 @@ class CognitoFake(_KeySet, _Fake):
                 return None, "Access Token has been revoked"
         return claims, None
 
-    def _op_GlobalSignOut(self, body):
+    def _op_GetUser(self, body):
+        """AWS's GetUser: the access token's user and its attributes, sub
+        included; email_verified is the string "true" or "false"."""
+        claims, err = self._access_claims(body)
+        if err:
+            return err
+        with self._lock:
+            user = self.users.get(claims.get("username"))
+            if user is None or user["sub"] != claims.get("sub"):
+                return self._err("UserNotFoundException", "User does not exist.")
+            attrs = [{"Name": "sub", "Value": user["sub"]}]
+            for name, value in user["attributes"].items():
+                attrs.append({"Name": name, "Value": str(value)})
+            if "email" in user["attributes"] and "email_verified" not in user["attributes"]:
+                attrs.append({"Name": "email_verified",
+                              "Value": "true" if user["confirmed"] else "false"})
+        return self._ok({"Username": user["username"], "UserAttributes": attrs,
+                         "MFAOptions": [], "UserMFASettingList": []})
+
+    def _access_claims(self, body):
+        """(claims, None) for the request's valid AccessToken, else (None, error)."""
         token = body.get("AccessToken")
         if not token or not isinstance(token, str):
-            return self._err("InvalidParameterException", "Missing required parameter AccessToken")
+            return None, self._err("InvalidParameterException",
+                                   "Missing required parameter AccessToken")
         claims, msg = self.verify_access_token(token)
         if claims is None:
-            return self._err("NotAuthorizedException", msg)
+            return None, self._err("NotAuthorizedException", msg)
+        return claims, None
+
+    def _op_GlobalSignOut(self, body):
+        claims, err = self._access_claims(body)
+        if err:
+            return err
         with self._lock:
             for s in self._sessions.values():
                 if s["username"] == claims.get("username"):

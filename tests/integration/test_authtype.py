@@ -1,7 +1,6 @@
 """AuthType GameHoney and Require gamehoney-role in any <Location>, with
 errors in JSON even where no gamehoney route answers; the provider signing
 keys its bearer tokens are checked with."""
-import subprocess
 import time
 
 import fakes
@@ -9,7 +8,8 @@ import pytest
 
 from accounts_helpers import (as_ip, assert_error, assert_invalid_token, bearer,
                               cognito_session, forge_session, google_claims, google_login,
-                              google_session)
+                              google_session, new_email)
+from conftest import until_ok
 
 LOCATIONS = """
 <Location /private-test>
@@ -105,15 +105,16 @@ def test_admin_without_token_is_401(srv):
     assert r.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_admin_role_is_granted_by_a_fresh_sign_in(srv, google, pg, log_allow):
+def test_admin_role_is_the_current_one(srv, google, pg, log_allow):
     log_allow(r"AH01631: user \d+: authorization failure")
     r, claims = google_login(srv, google)
     user = r.json()
     refused(as_ip(srv, "GET", "/admin-test/live", headers=bearer(user["access_token"])))
 
     pg.query("UPDATE users SET role = 'admin' WHERE id = %s", (user["user"]["id"],))
-    # the role travels in the access token: the old one still says user
-    refused(as_ip(srv, "GET", "/admin-test/live", headers=bearer(user["access_token"])))
+    # the role claim of the old token says user, but the current role counts
+    live_body(until_ok(lambda: as_ip(srv, "GET", "/admin-test/live",
+                                     headers=bearer(user["access_token"])), timeout=1))
     r, _ = google_login(srv, google, dict(claims))
     fresh = r.json()
     assert fresh["user"]["role"] == "admin"
@@ -126,13 +127,21 @@ def test_admin_role_is_granted_by_a_fresh_sign_in(srv, google, pg, log_allow):
     live_body(srv.get("/admin-test/live", headers=bearer(r.json()["access_token"])))
 
 
-def test_role_list_and_forged_roles(srv, log_allow):
+def test_role_list_and_forged_roles(srv, google, pg, log_allow):
     log_allow(r"AH01631: user \d+: authorization failure")
-    refused(as_ip(srv, "GET", "/staff-test/live", headers=bearer(forge_session(role="user"))))
-    # a role claim is believed only under a valid signature
-    live_body(srv.get("/staff-test/live", headers=bearer(forge_session(role="editor"))))
+    body, _ = google_session(srv, google)
+    uid = str(body["user"]["id"])
+    refused(as_ip(srv, "GET", "/staff-test/live", headers=bearer(forge_session(sub=uid))))
+    # the role claim is never believed, even under a valid signature: the
+    # user's current role is
+    refused(as_ip(srv, "GET", "/staff-test/live",
+                  headers=bearer(forge_session(sub=uid, role="editor"))))
+    pg.query("UPDATE users SET role = 'admin' WHERE id = %s", (uid,))
+    live_body(until_ok(lambda: srv.get("/staff-test/live",
+                                       headers=bearer(forge_session(sub=uid, role="user"))),
+                       timeout=1))
     r = as_ip(srv, "GET", "/admin-test/live",
-              headers=bearer(forge_session(role="admin", secret="w" * 40)))
+              headers=bearer(forge_session(sub=uid, role="admin", secret="w" * 40)))
     assert_invalid_token(r)
 
 
@@ -148,69 +157,53 @@ def test_admin_via_provider_token_uses_the_database_role(srv, cognito, pg, log_a
 # ---------------------------------------------------------------- signing keys
 #
 # A provider token naming a kid the cache does not hold makes a child fetch
-# the JWKS again, at most once a minute. A child fetches the keys when it
-# starts, and that fetch counts towards the minute, so a refetch can only be
-# seen once the main server's children are a minute old. These tests run
-# last in this file, which runs after the accounts tests; the first one
-# waits out the rest of the minute (about 50 s when the files run alone or
-# first) unless that is more than MAX_WAIT, in which case it checks only the
-# upper bound. Set MAX_WAIT to 0 for a quick run.
+# the JWKS again: at most one such fetch per document every 10 s on the whole
+# host (shared memory), and a kid one child found is fetched at once by the
+# others, so a key just published works everywhere within 10 s.
 
-MAX_WAIT = 55      # seconds
-
-
-def child_ages(srv):
-    out = subprocess.run(["ps", "-o", "etimes=", "-p", ",".join(map(str, srv.children()))],
-                         capture_output=True, text=True, check=True).stdout.split()
-    return [int(a) for a in out]
+WINDOW = 10        # seconds, gh_jwks.c's UNKNOWN_KID_REFETCH
 
 
 def validate(srv, token):
     return as_ip(srv, "GET", "/api/auth/validate", headers=bearer(token))
 
 
-def test_unknown_kid_refetches_at_most_once_per_child_per_minute(server, google):
-    ages = child_ages(server)
-    assert len(ages) == 2
-    # etimes is whole seconds; the start-up fetch follows the start by far
-    # less than one, so 61 s of age is more than 60 s since that fetch
-    if min(ages) < 61 and 61 - min(ages) <= MAX_WAIT:
-        time.sleep(61 - min(ages))
-        ages = child_ages(server)
-    eligible = min(ages) >= 61          # no fetch by either child in the last minute
-
-    # a key Google has just published, not yet in any child's cache
+def test_a_newly_published_key_is_accepted_within_10_seconds(server, google):
     fresh = fakes.RsaKey()
     with google._lock:
         google._keys.append(fresh)
     try:
-        before = google.jwks_fetches
-        new_key_token = fakes.make_jwt(google.claims(**google_claims()), key=fresh)
-        results = [validate(server, new_key_token) for _ in range(6)]
-        after_new = google.jwks_fetches - before
-        if eligible:
-            # each child that saw it fetched once and then accepted it
-            assert [r.status_code for r in results] == [200] * 6, \
-                [(r.status_code, r.text) for r in results]
-            assert 1 <= after_new <= 2
-        else:
-            assert after_new <= 2
-
-        # kids nobody publishes, within the same minute: refused, no more fetches
-        stranger = fakes.RsaKey()
-        for i in range(8):
-            token = fakes.make_jwt(google.claims(**google_claims()), key=stranger,
-                                   kid=f"unknown-{i}")
-            assert_invalid_token(validate(server, token))
-        # at most one fetch per child in the minute, all told: a child that
-        # got none of the six requests above may make its one fetch here
-        assert google.jwks_fetches - before <= 2
-
-        # the keys the cache holds still work
+        token = fakes.make_jwt(google.claims(**google_claims()), key=fresh)
+        t0 = time.monotonic()
+        streak = 0
+        while streak < 8:                # eight in a row: both children have it
+            # the limit is exactly WINDOW s; the rest is this loop and the request
+            assert time.monotonic() - t0 < WINDOW + 0.7, "the new key was refused for > 10 s"
+            r = validate(server, token)
+            streak = streak + 1 if r.status_code == 200 else 0
+            if r.status_code != 200:
+                assert_invalid_token(r)
+                time.sleep(0.2)
+        # the keys the cache held still work
         assert validate(server, google.id_token(google_claims())).status_code == 200
     finally:
         with google._lock:
             google._keys.remove(fresh)
+
+
+def test_a_flood_of_unknown_kids_fetches_once_per_10_seconds_per_host(server, google):
+    time.sleep(WINDOW + 0.5)             # no fetch for an unknown kid in the window
+    stranger = fakes.RsaKey()
+    before = google.jwks_fetches
+    t0 = time.monotonic()
+    i = 0
+    while time.monotonic() - t0 < WINDOW - 1.5:
+        token = fakes.make_jwt(google.claims(**google_claims()), key=stranger, kid=f"flood-{i}")
+        assert_invalid_token(validate(server, token))
+        i += 1
+    # one fetch in the window, for the host: not one per child, not one per kid
+    assert google.jwks_fetches - before == 1, (google.jwks_fetches - before, i)
+    assert validate(server, google.id_token(google_claims())).status_code == 200
 
 
 def test_unknown_cognito_kid_is_refused_with_bounded_fetches(server, cognito):
@@ -221,4 +214,6 @@ def test_unknown_cognito_kid_is_refused_with_bounded_fetches(server, cognito):
                                kid=f"cognito-unknown-{i}")
         assert_invalid_token(validate(server, token))
     assert cognito.jwks_fetches - before <= 2
-    assert validate(server, cognito.make_token("access")).status_code == 200
+    email = new_email()
+    cognito.add_user(email, "Password-123", email=email)
+    assert validate(server, cognito.make_token("access", username=email)).status_code == 200

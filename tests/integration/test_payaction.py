@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from accounts_helpers import as_ip, bearer, forge_session
+from conftest import until_ok
 from payaction_helpers import (ACCOUNT, BANK, KST, KST_DATE, LABELS, ORDER_NUMBER,
                                PAYACTION_FAILED, User, assert_fail, assert_payaction_headers,
                                assert_success, cancel, credits_for, deposit, hook_count,
@@ -924,8 +925,14 @@ def test_admin_transactions_refuses_a_user(server, pg, log_allow):
     log_allow(AUTHZ_REFUSED)
     u = User(pg)
     assert_fail(server.get("/admin/transactions", headers=u.auth), 403)
-    # the role is the token's: a user row made admin later still needs a new token
+    # the role is the user's current one (issue 11, item 6), not the token's
     pg.query("UPDATE users SET role = 'admin' WHERE id = %s", (u.id,))
+    assert until_ok(lambda: server.get("/admin/transactions", headers=u.auth),
+                    timeout=1).status_code == 200
+    pg.query("UPDATE users SET role = 'user' WHERE id = %s", (u.id,))
+    deadline = time.time() + 1
+    while server.get("/admin/transactions", headers=u.auth).status_code == 200:
+        assert time.time() < deadline, "the demotion was not seen within 1 s"
     assert_fail(server.get("/admin/transactions", headers=u.auth), 403)
 
 

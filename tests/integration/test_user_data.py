@@ -295,33 +295,30 @@ def test_without_a_token_is_401(server, pg, method, path, body):
     assert everything(pg) == before
 
 
-def test_deleted_user_gets_404_user_not_found_on_writes(server, me, pg):
+def test_deleted_user_is_refused_401(server, me, pg):
     auth, uid = me
     assert server.post(SUBS, headers=auth, json={"game_id": "g", "category": "c"}).status_code \
         == 201
     pg.query("DELETE FROM users WHERE id = %s", (uid,))
     before = everything(pg)
-    assert_error(server.post(SUBS, headers=auth, json={"game_id": "g2", "category": "c"}),
-                 404, "user_not_found")
-    assert_error(server.post(PUSH, headers=auth, json={"token": uniq("orphan"),
-                                                       "device_type": "ios"}),
-                 404, "user_not_found")
+    # the token's user is gone: the token no longer authenticates anyone
+    assert_invalid_token(as_ip(server, "POST", SUBS, headers=auth,
+                               json={"game_id": "g2", "category": "c"}))
+    assert_invalid_token(as_ip(server, "POST", PUSH, headers=auth,
+                               json={"token": uniq("orphan"), "device_type": "ios"}))
+    assert_invalid_token(as_ip(server, "GET", SUBS, headers=auth))
     assert everything(pg) == before
     assert counts(pg, uid) == (0, 0)
-    # reads just find nothing
-    r = server.get(SUBS, headers=auth)
-    assert r.status_code == 200 and r.json() == {"subscriptions": []}
 
 
-def test_disabled_user_gets_404_on_writes(server, me, pg):
+def test_disabled_user_is_refused_401(server, me, pg):
     auth, uid = me
     pg.query("UPDATE users SET is_active = false WHERE id = %s", (uid,))
     before = everything(pg)
-    assert_error(server.post(SUBS, headers=auth, json={"game_id": "g", "category": "c"}),
-                 404, "user_not_found")
-    assert_error(server.post(PUSH, headers=auth, json={"token": uniq("off"),
-                                                       "device_type": "ios"}),
-                 404, "user_not_found")
+    assert_invalid_token(as_ip(server, "POST", SUBS, headers=auth,
+                               json={"game_id": "g", "category": "c"}))
+    assert_invalid_token(as_ip(server, "POST", PUSH, headers=auth,
+                               json={"token": uniq("off"), "device_type": "ios"}))
     assert everything(pg) == before
 
 
