@@ -34,6 +34,9 @@
  *     from the server, 57P02 crash_shutdown, which quickdie sends from a
  *     signal handler even after a commit) may have committed: it is not
  *     sent again, and the client gets 503 database_unavailable.
+ * A statement the server rolled back for a concurrent one (40P01 deadlock,
+ * 40001 serialization failure) on a live connection is run again too: it
+ * changed nothing.
  * There are no explicit transactions here; if there were, a statement
  * failing before COMMIT was sent would be like a 57P01 (rolled back),
  * and a failure during COMMIT like an EOF (unknown: not resent). */
@@ -372,11 +375,18 @@ static int may_resend(gh_db_t *db, const char *label)
     char sqlstate[6];
     int fatal, read_only;
 
-    if (!connection_lost(db->rec)) {
-        return 0;                    /* the statement itself failed */
-    }
     msg = apr_dbd_error(db->rec->driver, db->rec->handle, 0);
     gh_dbrule_sqlstate(msg, sqlstate);
+    if (!connection_lost(db->rec)) {
+        /* the statement itself failed: again only if the server undid it
+         * for a concurrent one (two first sign-ins of one person) */
+        if (!gh_dbrule_rolled_back(sqlstate)) {
+            return 0;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, db->r, "%s rolled back by the server (%s); "
+                      "running it again", label, sqlstate);
+        return 1;
+    }
     /* a FATAL notice now came while libpq was still idle, reading what
      * was left before it sent this statement: the backend had gone */
     fatal = conn_state(db->rec)->fatal;

@@ -142,6 +142,11 @@ int gh_dbrule_resend(const char *sqlstate, int read_only, int fatal_before)
         || strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P05") == 0;
 }
 
+int gh_dbrule_rolled_back(const char *sqlstate)
+{
+    return strcmp(sqlstate, "40P01") == 0 || strcmp(sqlstate, "40001") == 0;
+}
+
 int gh_dbrule_data_error(const char *sqlstate)
 {
     return strncmp(sqlstate, "22", 2) == 0 || strncmp(sqlstate, "23", 2) == 0;

@@ -24,6 +24,12 @@ int gh_dbrule_sqlstate(const char *msg, char out[6]);
  * came before the statement was sent (fatal_before; see gh_db.c). */
 int gh_dbrule_resend(const char *sqlstate, int read_only, int fatal_before);
 
+/* Whether a statement that failed with sqlstate on a live connection was
+ * rolled back by the server for its concurrency alone, so that running it
+ * again is safe and may succeed: 40P01 deadlock_detected, 40001
+ * serialization_failure (every statement here is autocommitted). */
+int gh_dbrule_rolled_back(const char *sqlstate);
+
 /* Whether sqlstate is about the data one statement was given: class 22
  * (data exception) or 23 (integrity constraint violation). */
 int gh_dbrule_data_error(const char *sqlstate);

@@ -73,6 +73,15 @@ static void sqlstates(void)
     CHECK_INT_EQ(gh_dbrule_sqlstate(NULL, st), 0);
 }
 
+static void rolled_back(void)
+{
+    CHECK_INT_EQ(gh_dbrule_rolled_back("40P01"), 1);      /* deadlock_detected */
+    CHECK_INT_EQ(gh_dbrule_rolled_back("40001"), 1);      /* serialization_failure */
+    CHECK_INT_EQ(gh_dbrule_rolled_back("23505"), 0);      /* a unique violation is the caller's */
+    CHECK_INT_EQ(gh_dbrule_rolled_back("40003"), 0);      /* statement_completion_unknown */
+    CHECK_INT_EQ(gh_dbrule_rolled_back(""), 0);
+}
+
 static void resend(void)
 {
     /* a read is always safe to send again */
@@ -125,5 +134,6 @@ void test_dbrule(apr_pool_t *p)
     read_only();
     sqlstates();
     resend();
+    rolled_back();
     lograte();
 }
