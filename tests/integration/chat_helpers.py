@@ -71,7 +71,7 @@ BEARER = """
 # MaxSpareThreads covers them all, or the MPM would stop an idle child
 # (and close its sockets) while the test is connecting.
 BIG = """
-ServerLimit 2
+ServerLimit 4
 ThreadLimit 150
 ThreadsPerChild 150
 MaxRequestWorkers 300
