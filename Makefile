@@ -3,7 +3,7 @@ include apxs.mk
 
 MODULE := .libs/mod_gamehoney.so
 
-.PHONY: all build install deb package-test deps run token test unit fuzz-smoke fuzz integration asan asan-build bench migrate clean
+.PHONY: all build install deb package-test deps run token test structure unit fuzz-smoke fuzz integration asan asan-build bench migrate clean
 
 all: build
 build: $(MODULE)
@@ -51,7 +51,14 @@ token:
 migrate:
 	@scripts/migrate "$${DATABASE_URL:?set DATABASE_URL}"
 
-test: deps build unit fuzz-smoke integration
+test: deps build structure unit fuzz-smoke integration
+
+# The shape of the code: the include graph has no circle and points from
+# areas to the core to libraries (check-layers), and the README's error
+# table is the registry's (check-errors).
+structure:
+	@tests/structure/check-layers
+	@tests/structure/check-errors
 
 unit:
 	@$(MAKE) -s -C tests/unit run

@@ -26,7 +26,21 @@
 #include "modules/gh_pay_history.h"
 #include "modules/gh_payments.h"
 #include "modules/gh_ratelimit.h"
+#include "modules/gh_response.h"
+#include "modules/gh_route.h"
 #include "modules/gh_user_cache.h"
+
+/* Each area file defines its record; this table is the only list. */
+extern const gh_area_t gh_area_toss_unlink;
+extern const gh_area_t gh_area_health;
+extern const gh_area_t gh_area_accounts;
+extern const gh_area_t gh_area_user_data;
+extern const gh_area_t gh_area_payments;
+extern const gh_area_t gh_area_payments_admin;
+extern const gh_area_t gh_area_payaction;
+extern const gh_area_t gh_area_chat;
+extern const gh_area_t gh_area_chat_ws;
+extern const gh_area_t gh_area_metrics;
 
 static const gh_area_t *const areas[] = {
     &gh_area_toss_unlink,
@@ -111,6 +125,47 @@ static void child_init(apr_pool_t *p, server_rec *s)
     gh_bus_start(p, s);          /* after every subscriber */
 }
 
+/* Finds r's route in its area's table, relative to the <Location> the
+ * area is mounted at; signs the user in for a GH_ROUTE_USER route, and
+ * runs it. */
+static int dispatch(request_rec *r, const gh_route_t *table)
+{
+    const char *path = gh_http_area_path(r), *allow = NULL;
+    const gh_route_t *rt;
+    gh_route_params_t params;
+
+    if (path == NULL) {
+        return gh_fail(r, GH_E_NOT_FOUND, NULL);
+    }
+    switch (gh_route_find(r->pool, table, r->method, path, &rt, &params, &allow)) {
+    case GH_ROUTE_NOT_FOUND:
+        return gh_fail(r, GH_E_NOT_FOUND, NULL);
+    case GH_ROUTE_BAD_METHOD:
+        apr_table_setn(r->err_headers_out, "Allow", allow);
+        return gh_fail(r, GH_E_METHOD_NOT_ALLOWED,
+                       apr_pstrcat(r->pool, "Allowed methods: ", allow, NULL));
+    case GH_ROUTE_BAD_PARAM:
+        return gh_fail(r, GH_E_BAD_PATH, NULL);
+    case GH_ROUTE_FOUND:
+        break;
+    }
+    if ((rt->flags & GH_ROUTE_USER) && gh_auth_token(r) == NULL) {
+        int status = gh_auth_user(r);
+        if (status != OK) {
+            return status;
+        }
+    }
+    if ((rt->flags & GH_ROUTE_AUTH) && r->user == NULL) {
+        /* Refuse rather than serve a protected route unauthenticated. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "route %s %s needs authentication, but its <Location> "
+                      "has no AuthType and Require", rt->method, rt->pattern);
+        return gh_fail(r, GH_E_SERVER_MISCONFIGURED,
+                       "This endpoint is not configured for authentication.");
+    }
+    return rt->handler(r, &params);
+}
+
 static int handler(request_rec *r)
 {
     if (r->handler == NULL || strncmp(r->handler, "gamehoney-", 10) != 0) {
@@ -118,13 +173,12 @@ static int handler(request_rec *r)
     }
     for (const gh_area_t *const *a = areas; *a; a++) {
         if (strcmp((*a)->name, r->handler + 10) == 0) {
-            return gh_http_dispatch(r, (*a)->routes);
+            return dispatch(r, (*a)->routes);
         }
     }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SetHandler %s names no gamehoney area",
                   r->handler);
-    return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "server_misconfigured",
-                   "This location is not configured correctly.");
+    return gh_fail(r, GH_E_SERVER_MISCONFIGURED, NULL);
 }
 
 /* Counts every request of a gamehoney area, matched here rather than by
@@ -162,7 +216,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_config(post_config, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_quick_handler(gh_ratelimit_count_failure, NULL, NULL, APR_HOOK_REALLY_FIRST);
-    ap_hook_quick_handler(gh_http_error_document, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_quick_handler(gh_response_error_document, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_translate_name(gh_http_translate, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_map_to_storage(gh_http_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_access(gh_ratelimit_check_access, NULL, NULL, APR_HOOK_FIRST,

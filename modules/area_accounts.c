@@ -9,6 +9,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_db.h"
 #include "gh_batch.h"
 #include "gh_auth.h"
 #include "gh_cognito.h"
@@ -126,7 +127,7 @@ static int sign_in(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, json_
         return status;
     }
     if (gh_session_new_refresh(r->pool, &refresh, &hash) != 0) {
-        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+        return gh_fail(r, GH_E_INTERNAL_ERROR,
                        "An internal error occurred.");
     }
     if ((status = gh_identity_login(r, idp, prof, hash, &user)) != OK) {
@@ -134,7 +135,7 @@ static int sign_in(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, json_
     }
     if ((access = gh_session_access_token(r, user.id, user.role, user.session_id, user.epoch,
                                           &expires_in)) == NULL) {
-        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+        return gh_fail(r, GH_E_INTERNAL_ERROR,
                        "An internal error occurred.");
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "sign-in: user %s session %s via %s",
@@ -152,7 +153,7 @@ static int provider_token(request_rec *r, const char *token, gh_idp_e idp, gh_to
     if (status == OK && (t->ours || t->idp != idp)) {
         apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                        "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
-        return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_token",
+        return gh_fail(r, GH_E_INVALID_TOKEN,
                        "The token is not from the expected identity provider.");
     }
     return status;
@@ -177,7 +178,7 @@ static int google_login(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if (verifier && strlen(verifier) < 43) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        "code_verifier must be 43 to 128 characters.");
     }
     if (id_token == NULL
@@ -191,7 +192,7 @@ static int google_login(request_rec *r, const gh_route_params_t *params)
     if ((status = sign_in(r, GH_IDP_GOOGLE, &prof, &body)) != OK) {
         return status;
     }
-    return gh_http_send_json(r, HTTP_OK, body);
+    return gh_send_json(r, HTTP_OK, body);
 }
 
 /* Fields every Cognito call takes: ClientId and, with a secret, SecretHash. */
@@ -221,7 +222,7 @@ static int cognito_credentials(request_rec *r, json_object **in, const char **em
         return status;
     }
     if (strchr(*email, '@') == NULL || strchr(*email, ' ') != NULL) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "email is not an address.");
+        return gh_fail(r, GH_E_INVALID_REQUEST, "email is not an address.");
     }
     return OK;
 }
@@ -256,7 +257,7 @@ static int cognito_signup(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if ((sub = gh_json_str(out, "UserSub")) == NULL) {
-        return gh_upstream_bad(r, "Cognito", "SignUp gave no UserSub");
+        return gh_answer(r, gh_upstream_bad(r, "Cognito", "SignUp gave no UserSub"));
     }
     /* The local user is made at the first sign-in, when Cognito vouches
      * for the email: a row made now, on an unverified email, could not be
@@ -265,7 +266,7 @@ static int cognito_signup(request_rec *r, const gh_route_params_t *params)
     json_object_object_add(body, "user_sub", json_object_new_string(sub));
     json_object_object_add(body, "user_confirmed", json_object_new_boolean(
         json_object_get_boolean(json_object_object_get(out, "UserConfirmed"))));
-    return gh_http_send_json(r, HTTP_CREATED, body);
+    return gh_send_json(r, HTTP_CREATED, body);
 }
 
 static int cognito_confirm(request_rec *r, const gh_route_params_t *params)
@@ -286,7 +287,7 @@ static int cognito_confirm(request_rec *r, const gh_route_params_t *params)
     }
     body = gh_json_object(r->pool);
     json_object_object_add(body, "confirmed", json_object_new_boolean(1));
-    return gh_http_send_json(r, HTTP_OK, body);
+    return gh_send_json(r, HTTP_OK, body);
 }
 
 static int cognito_login(request_rec *r, const gh_route_params_t *params)
@@ -311,13 +312,13 @@ static int cognito_login(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if ((challenge = gh_json_str(out, "ChallengeName")) != NULL) {
-        return gh_fail(r, HTTP_FORBIDDEN, "challenge_required",
+        return gh_fail(r, GH_E_CHALLENGE_REQUIRED,
                        apr_pstrcat(r->pool, "Cognito requires the ", challenge,
                                    " challenge, which this API does not complete.", NULL));
     }
     if ((result = gh_json_obj(out, "AuthenticationResult")) == NULL
         || (id_token = gh_json_str(result, "IdToken")) == NULL) {
-        return gh_upstream_bad(r, "Cognito", "InitiateAuth gave no IdToken");
+        return gh_answer(r, gh_upstream_bad(r, "Cognito", "InitiateAuth gave no IdToken"));
     }
     if ((status = provider_token(r, id_token, GH_IDP_COGNITO, &t)) != OK) {
         return status;
@@ -335,7 +336,7 @@ static int cognito_login(request_rec *r, const gh_route_params_t *params)
     json_object_object_add(cognito, "expires_in",
                            json_object_get(json_object_object_get(result, "ExpiresIn")));
     json_object_object_add(body, "cognito", cognito);
-    return gh_http_send_json(r, HTTP_OK, body);
+    return gh_send_json(r, HTTP_OK, body);
 }
 
 static int toss_login(request_rec *r, const gh_route_params_t *params)
@@ -356,14 +357,14 @@ static int toss_login(request_rec *r, const gh_route_params_t *params)
         referrer = "DEFAULT";
     }
     else if (strcasecmp(referrer, "DEFAULT") != 0 && strcasecmp(referrer, "SANDBOX") != 0) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        "referrer must be DEFAULT or SANDBOX.");
     }
     if ((status = gh_toss_login(r, code, referrer, &prof)) != OK
         || (status = sign_in(r, GH_IDP_TOSS, &prof, &body)) != OK) {
         return status;
     }
-    return gh_http_send_json(r, HTTP_OK, body);
+    return gh_send_json(r, HTTP_OK, body);
 }
 
 #define ME_COLUMNS 11
@@ -383,9 +384,9 @@ static void run_me(request_rec *r, gh_batch_item_t **items, int n)
         ids[i] = items[i]->input;
     }
     args[0] = gh_pg_array(r->pool, ids, n);
-    if ((status = gh_db_query(r, "gh_me", 1, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_me", 1, args, &rows))) != OK) {
         const char *code, *message;
-        gh_http_failure(r, &code, &message);
+        gh_response_failure(r, &code, &message);
         for (int i = 0; i < n; i++) {
             items[i]->status = status;
             items[i]->code = code ? code : "internal_error";
@@ -425,7 +426,7 @@ static int me(request_rec *r, const gh_route_params_t *params)
 
     (void)params;
     if (me_batch == NULL) {
-        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+        return gh_fail(r, GH_E_INTERNAL_ERROR,
                        "An internal error occurred.");
     }
     memset(&item, 0, sizeof(item));
@@ -435,7 +436,7 @@ static int me(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if ((row = (const char **)item.result) == NULL) {
-        return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "The user no longer exists.");
+        return gh_fail(r, GH_E_USER_NOT_FOUND, "The user no longer exists.");
     }
     body = gh_json_object(r->pool);
     json_object_object_add(body, "id", int_or_null(row[0]));
@@ -451,7 +452,7 @@ static int me(request_rec *r, const gh_route_params_t *params)
     json_object_object_add(body, "providers", providers);
     json_object_object_add(body, "created_at", str_or_null(row[9]));
     json_object_object_add(body, "last_login_at", str_or_null(row[10]));
-    return gh_http_send_json(r, HTTP_OK, body);
+    return gh_send_json(r, HTTP_OK, body);
 }
 
 static const char *iso8601(apr_pool_t *p, apr_int64_t seconds)
@@ -478,7 +479,7 @@ static int validate(request_rec *r, const gh_route_params_t *params)
     json_object_object_add(body, "valid", json_object_new_boolean(1));
     json_object_object_add(body, "user_id", int_or_null(r->user));
     json_object_object_add(body, "expires_at", json_object_new_string(iso8601(r->pool, expires)));
-    return gh_http_send_json(r, HTTP_OK, body);
+    return gh_send_json(r, HTTP_OK, body);
 }
 
 static int refresh(request_rec *r, const gh_route_params_t *params)
@@ -495,16 +496,16 @@ static int refresh(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if ((hash = gh_session_refresh_hash(r->pool, presented)) == NULL) {
-        return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_grant", "The refresh token is invalid.");
+        return gh_fail(r, GH_E_INVALID_GRANT, "The refresh token is invalid.");
     }
     if (gh_session_successor(r, presented, &token, &new_hash) != 0) {
-        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+        return gh_fail(r, GH_E_INTERNAL_ERROR,
                        "An internal error occurred.");
     }
     {
         const char *args[] = { apr_itoa(r->pool, gh_session_refresh_grace(r->server)), hash,
                                new_hash, apr_itoa(r->pool, gh_session_refresh_ttl(r->server)) };
-        if ((status = gh_db_query(r, "gh_refresh", 4, args, &rows)) != OK) {
+        if ((status = gh_answer(r, gh_db_query(r, "gh_refresh", 4, args, &rows))) != OK) {
             return status;
         }
     }
@@ -520,15 +521,15 @@ static int refresh(request_rec *r, const gh_route_params_t *params)
                       "within the grace window: same successor", row[1]);
     }
     else if (strcmp(row[0], "rotated") != 0) {
-        return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_grant",
+        return gh_fail(r, GH_E_INVALID_GRANT,
                        "The refresh token is invalid, expired or revoked.");
     }
     if ((access = gh_session_access_token(r, row[1], row[3], row[2], row[5],
                                           &expires_in)) == NULL) {
-        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+        return gh_fail(r, GH_E_INTERNAL_ERROR,
                        "An internal error occurred.");
     }
-    return gh_http_send_json(r, HTTP_OK, session_body(r, NULL, access, expires_in, token));
+    return gh_send_json(r, HTTP_OK, session_body(r, NULL, access, expires_in, token));
 }
 
 /* Whether the client sent a body (logout's is optional). */
@@ -566,12 +567,12 @@ static int cognito_sign_out(request_rec *r, const char **outcome)
         || gh_identity_find(r, GH_IDP_COGNITO, ct.sub, &owner) != OK
         || strcmp(owner.id, r->user) != 0) {
         apr_table_unset(r->err_headers_out, "WWW-Authenticate");
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "cognito_access_token is not "
+        return gh_fail(r, GH_E_INVALID_REQUEST, "cognito_access_token is not "
                        "a valid Cognito access token of this user.");
     }
     if (gh_cognito_global_sign_out(r, token) != OK) {
         const char *code, *message;
-        gh_http_failure(r, &code, &message);
+        gh_response_failure(r, &code, &message);
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "logout: Cognito GlobalSignOut failed "
                       "(%s); our session is revoked all the same", code ? code : "?");
         *outcome = "failed";
@@ -591,7 +592,7 @@ static int logout(request_rec *r, const gh_route_params_t *params)
 
     (void)params;
     if (!t->ours) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        "Log out with an access token issued by this server.");
     }
     if ((status = cognito_sign_out(r, &outcome)) != OK) {
@@ -599,7 +600,7 @@ static int logout(request_rec *r, const gh_route_params_t *params)
     }
     {
         const char *args[] = { t->session.session_id, t->session.user_id };
-        if ((status = gh_db_query(r, "gh_logout", 2, args, &rows)) != OK) {
+        if ((status = gh_answer(r, gh_db_query(r, "gh_logout", 2, args, &rows))) != OK) {
             return status;
         }
     }
@@ -607,7 +608,7 @@ static int logout(request_rec *r, const gh_route_params_t *params)
     json_object_object_add(body, "success", json_object_new_boolean(1));
     json_object_object_add(body, "revoked", json_object_new_boolean(rows->nelts > 0));
     json_object_object_add(body, "cognito_signout", json_object_new_string(outcome));
-    return gh_http_send_json(r, HTTP_OK, body);
+    return gh_send_json(r, HTTP_OK, body);
 }
 
 /* Every session of the user, and every access token already issued. */
@@ -620,14 +621,14 @@ static int logout_everywhere(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_db_query(r, "gh_logout_everywhere", 2, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_logout_everywhere", 2, args, &rows))) != OK) {
         return status;
     }
     row = APR_ARRAY_IDX(rows, 0, const char **);
     body = gh_json_object(r->pool);
     json_object_object_add(body, "success", json_object_new_boolean(1));
     json_object_object_add(body, "sessions_revoked", json_object_new_int64(apr_atoi64(row[0])));
-    return gh_http_send_json(r, HTTP_OK, body);
+    return gh_send_json(r, HTTP_OK, body);
 }
 
 static const gh_route_t routes[] = {

@@ -7,6 +7,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_db.h"
 #include "gh_chat.h"
 #include "gh_config.h"
 #include "gh_http.h"
@@ -56,7 +57,7 @@ static int rooms(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_db_query(r, "gh_chat_rooms", 0, NULL, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_chat_rooms", 0, NULL, &rows))) != OK) {
         return status;
     }
     list = gh_json_own(r->pool, json_object_new_array());
@@ -64,7 +65,7 @@ static int rooms(request_rec *r, const gh_route_params_t *params)
         json_object_array_add(list, json_object_get(
             gh_chat_room_json(r->pool, APR_ARRAY_IDX(rows, i, const char *const *))));
     }
-    return gh_http_send_json(r, HTTP_OK, list);
+    return gh_send_json(r, HTTP_OK, list);
 }
 
 static int create_room(request_rec *r, const gh_route_params_t *params)
@@ -86,11 +87,11 @@ static int create_room(request_rec *r, const gh_route_params_t *params)
     {
         const char *args[] = { name, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, post_id),
                                who.user_id };
-        if ((status = gh_db_query(r, "gh_chat_room_new", 3, args, &rows)) != OK) {
+        if ((status = gh_answer(r, gh_db_query(r, "gh_chat_room_new", 3, args, &rows))) != OK) {
             return status;
         }
     }
-    return gh_http_send_json(r, HTTP_CREATED,
+    return gh_send_json(r, HTTP_CREATED,
                              gh_chat_room_json(r->pool, APR_ARRAY_IDX(rows, 0, const char *const *)));
 }
 
@@ -100,7 +101,7 @@ static int room(request_rec *r, const gh_route_params_t *params)
     json_object *j;
     int status = gh_chat_room(r, gh_route_param(params, "room_id"), &id, &j);
 
-    return status != OK ? status : gh_http_send_json(r, HTTP_OK, j);
+    return status != OK ? status : gh_send_json(r, HTTP_OK, j);
 }
 
 static int post_message(request_rec *r, const gh_route_params_t *params)
@@ -119,7 +120,7 @@ static int post_message(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if ((message = gh_json_str(in, "message")) == NULL || !gh_chat_message_ok(message, max)) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", apr_psprintf(r->pool,
+        return gh_fail(r, GH_E_INVALID_REQUEST, apr_psprintf(r->pool,
                        "message must be 1 to %" APR_SIZE_T_FMT " characters, without control "
                        "characters other than line breaks and tabs.", max));
     }
@@ -130,7 +131,7 @@ static int post_message(request_rec *r, const gh_route_params_t *params)
                                    &created_at)) != OK) {
         return status;
     }
-    return gh_http_send_json(r, HTTP_CREATED, message_json(r->pool, id, room_id, message,
+    return gh_send_json(r, HTTP_CREATED, message_json(r->pool, id, room_id, message,
                              who.email, who.nickname, who.profile_url, created_at));
 }
 
@@ -153,12 +154,12 @@ static int history(request_rec *r, const gh_route_params_t *params)
     limit = limit ? limit : PAGE_DEFAULT;
     if ((before && (gh_parse_int64_dec(before, &n) != 0 || n <= 0))
         || gh_parse_int64_dec(limit, &n) != 0 || n < 1 || n > PAGE_MAX) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        "before must be a message id and limit 1 to 100.");
     }
     {
         const char *args[] = { apr_psprintf(r->pool, "%" APR_INT64_T_FMT, room_id), before, limit };
-        if ((status = gh_db_query(r, "gh_chat_history", 3, args, &rows)) != OK) {
+        if ((status = gh_answer(r, gh_db_query(r, "gh_chat_history", 3, args, &rows))) != OK) {
             return status;
         }
     }
@@ -174,7 +175,7 @@ static int history(request_rec *r, const gh_route_params_t *params)
     /* a full page may have more behind it */
     json_object_object_add(out, "next_before", rows->nelts == n && last
                            ? json_object_new_int64(apr_atoi64(last)) : NULL);
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 static const gh_route_t routes[] = {

@@ -9,6 +9,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_db.h"
 #include "gh_chat.h"
 #include "gh_chat_bus.h"
 #include "gh_config.h"
@@ -130,11 +131,11 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
     if (!gh_chat_bus_running()) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "chat socket refused: the chat bus "
                       "did not start in this child");
-        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "chat_unavailable",
+        return gh_fail(r, GH_E_CHAT_UNAVAILABLE,
                        "Chat is unavailable on this server.");
     }
     args[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, s->room);
-    if ((status = gh_db_query(r, "gh_chat_room_last", 1, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_chat_room_last", 1, args, &rows))) != OK) {
         return status;
     }
     s->r = r;
@@ -157,7 +158,7 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
     }
     gh_chat_unsubscribe(s->sub);
     store(s, "leave", NULL, NULL);
-    return ws ? OK : gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+    return ws ? OK : gh_fail(r, GH_E_INTERNAL_ERROR,
                              "The WebSocket could not be set up.");
 }
 

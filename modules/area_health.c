@@ -3,6 +3,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_db.h"
 #include "gh_http.h"
 #include "gh_json.h"
 #include "gh_private.h"
@@ -27,23 +28,24 @@ static int health(request_rec *r, const gh_route_params_t *params)
     apr_array_header_t *rows;
 
     (void)params;
-    if (gh_db_query(r, "gh_health_ping", 0, NULL, &rows) == OK) {
+    if (gh_answer(r, gh_db_query(r, "gh_health_ping", 0, NULL, &rows)) == OK) {
         body = status_body(r, "ok");
         json_object_object_add(body, "database", json_object_new_string("ok"));
-        return gh_http_send_json(r, HTTP_OK, body);
+        return gh_send_json(r, HTTP_OK, body);
     }
     body = status_body(r, "unavailable");
     json_object_object_add(body, "database", json_object_new_string("unreachable"));
-    json_object_object_add(body, "error", json_object_new_string("database_unavailable"));
+    json_object_object_add(body, "error",
+                           json_object_new_string(gh_err_code(GH_E_DATABASE_UNAVAILABLE)));
     json_object_object_add(body, "message",
                            json_object_new_string("The database does not answer."));
-    return gh_http_send_json(r, HTTP_SERVICE_UNAVAILABLE, body);
+    return gh_send_json(r, HTTP_SERVICE_UNAVAILABLE, body);
 }
 
 static int live(request_rec *r, const gh_route_params_t *params)
 {
     (void)params;
-    return gh_http_send_json(r, HTTP_OK, status_body(r, "ok"));
+    return gh_send_json(r, HTTP_OK, status_body(r, "ok"));
 }
 
 static const gh_route_t routes[] = {

@@ -10,7 +10,7 @@ static int metrics(request_rec *r, const gh_route_params_t *params)
 {
     (void)params;
     if (!gh_metrics_ready()) {
-        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "metrics_unavailable",
+        return gh_fail(r, GH_E_METRICS_UNAVAILABLE,
                        "The metrics are not available.");
     }
     return gh_metrics_send(r);

@@ -10,6 +10,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_db.h"
 #include "gh_auth.h"
 #include "gh_crypto.h"
 #include "gh_curl.h"
@@ -102,7 +103,7 @@ static json_object *success_body(request_rec *r)
 
 static int fail(request_rec *r, int status, const char *msg)
 {
-    return gh_fail(r, status, "fail", msg);
+    return gh_fail_status(r, status, msg);
 }
 
 /* Calls Payaction; OK when it answered {"status":"success"}, with *answer
@@ -219,7 +220,7 @@ static int deposit_request(request_rec *r, const gh_route_params_t *params)
     {
         const char *args[] = { r->user, name, number,
                                apr_psprintf(r->pool, "%" APR_INT64_T_FMT, amount), billing };
-        status = gh_db_query(r, "gh_pa_order_new", 5, args, &rows);
+        status = gh_answer(r, gh_db_query(r, "gh_pa_order_new", 5, args, &rows));
     }
     if (status == HTTP_CONFLICT) {
         return fail(r, HTTP_CONFLICT, "This username belongs to another account.");
@@ -246,7 +247,7 @@ static int deposit_request(request_rec *r, const gh_route_params_t *params)
         if (transport) {
             exclude_quietly(r, number);
         }
-        if ((status = gh_db_query(r, "gh_pa_order_fail", 3, args, &rows)) != OK) {
+        if ((status = gh_answer(r, gh_db_query(r, "gh_pa_order_fail", 3, args, &rows))) != OK) {
             return status;
         }
         return fail(r, transport == GH_CURL_TIMEOUT ? HTTP_GATEWAY_TIME_OUT : HTTP_BAD_GATEWAY,
@@ -258,7 +259,7 @@ static int deposit_request(request_rec *r, const gh_route_params_t *params)
                            json_object_new_string(sc->deposit_account ? sc->deposit_account : ""));
     json_object_object_add(out, "order_number", json_object_new_string(number));
     json_object_object_add(out, "amount", json_object_new_int64(amount));
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 /* The webhook's amount ("1,000,000" or a number) as text, NULL when
@@ -321,7 +322,7 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
     {
         const char *args[] = { trace, number, state, gh_json_serialize(in, &len),
                                webhook_amount(r, in) };
-        if ((status = gh_db_query(r, "gh_pa_webhook", 5, args, &rows)) != OK) {
+        if ((status = gh_answer(r, gh_db_query(r, "gh_pa_webhook", 5, args, &rows))) != OK) {
             return status;
         }
     }
@@ -330,7 +331,7 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
                   || strcmp(row[0], "already_matched") == 0 ? APLOG_INFO : APLOG_WARNING, 0, r,
                   SERVICE " webhook for order %s (%s): %s", number, trace ? trace : "no trace id",
                   row[0]);
-    return gh_http_send_json(r, HTTP_OK, success_body(r));
+    return gh_send_json(r, HTTP_OK, success_body(r));
 }
 
 /* The order, if it is one of the caller's (or the caller is an admin). */
@@ -338,7 +339,7 @@ static int own_order(request_rec *r, const char *number, const char **status_out
 {
     const char *args[] = { number }, **row;
     apr_array_header_t *rows;
-    int status = gh_db_query(r, "gh_pa_order_of", 1, args, &rows);
+    int status = gh_answer(r, gh_db_query(r, "gh_pa_order_of", 1, args, &rows));
 
     if (status != OK) {
         return status;
@@ -379,12 +380,12 @@ static int cancel_order(request_rec *r, const gh_route_params_t *params)
         json_object_object_add(out, "msg", json_object_new_string("PayAction API \xec\x98\xa4\xeb\xa5\x98"));
         json_object_object_add(out, "payaction_response",
                                json_object_new_string(why ? apr_pstrndup(r->pool, why, 500) : ""));
-        return gh_http_send_json(r, transport == GH_CURL_TIMEOUT ? HTTP_GATEWAY_TIME_OUT
+        return gh_send_json(r, transport == GH_CURL_TIMEOUT ? HTTP_GATEWAY_TIME_OUT
                                                                  : HTTP_BAD_GATEWAY, out);
     }
     {
         const char *args[] = { number };
-        if ((status = gh_db_query(r, "gh_pa_cancel", 1, args, &rows)) != OK) {
+        if ((status = gh_answer(r, gh_db_query(r, "gh_pa_cancel", 1, args, &rows))) != OK) {
             return status;
         }
     }
@@ -397,7 +398,7 @@ static int cancel_order(request_rec *r, const gh_route_params_t *params)
         "\xec\xa3\xbc\xeb\xac\xb8\xec\x9d\xb4 \xec\xb7\xa8\xec\x86\x8c\xeb\x90\x98\xec\x97\x88"
         "\xec\x8a\xb5\xeb\x8b\x88\xeb\x8b\xa4"));
     json_object_object_add(out, "payaction_response", json_object_get(answer));
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 static int history(request_rec *r, const gh_route_params_t *params)
@@ -411,7 +412,7 @@ static int history(request_rec *r, const gh_route_params_t *params)
     if (!gh_money_username_ok(name)) {
         rows = apr_array_make(r->pool, 0, sizeof(const char **));
     }
-    else if ((status = gh_db_query(r, "gh_pa_history", 1, args, &rows)) != OK) {
+    else if ((status = gh_answer(r, gh_db_query(r, "gh_pa_history", 1, args, &rows))) != OK) {
         return status;
     }
     /* whether a name exists is told only to admins */
@@ -438,7 +439,7 @@ static int history(request_rec *r, const gh_route_params_t *params)
     }
     out = success_body(r);
     json_object_object_add(out, "transactions", list);
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 static int deposits(request_rec *r, const gh_route_params_t *params)
@@ -448,7 +449,7 @@ static int deposits(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_db_query(r, "gh_pa_deposits", 0, NULL, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_pa_deposits", 0, NULL, &rows))) != OK) {
         return status;
     }
     list = json_object_new_array();
@@ -465,7 +466,7 @@ static int deposits(request_rec *r, const gh_route_params_t *params)
     }
     out = success_body(r);
     json_object_object_add(out, "deposits", list);
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 static const gh_route_t routes[] = {

@@ -11,6 +11,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_db.h"
 #include "gh_batch.h"
 #include "gh_crypto.h"
 #include "gh_curl.h"
@@ -67,17 +68,17 @@ static int prepare(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if ((order_id = gh_money_reference(r->pool, 0)) == NULL) {
-        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "No randomness.");
+        return gh_fail(r, GH_E_INTERNAL_ERROR, "No randomness.");
     }
     {
         const char *args[] = { order_id, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, amount),
                                name, r->user };
-        if ((status = gh_db_query(r, "gh_pay_prepare", 4, args, &rows)) != OK) {
+        if ((status = gh_answer(r, gh_db_query(r, "gh_pay_prepare", 4, args, &rows))) != OK) {
             return status;
         }
     }
     if (rows->nelts == 0) {
-        return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "The user no longer exists.");
+        return gh_fail(r, GH_E_USER_NOT_FOUND, "The user no longer exists.");
     }
     out = gh_json_object(r->pool);
     json_object_object_add(out, "orderId", json_object_new_string(order_id));
@@ -89,7 +90,7 @@ static int prepare(request_rec *r, const gh_route_params_t *params)
         ap_construct_url(r->pool, apr_pstrcat(r->pool, mount, "/success", NULL), r)));
     json_object_object_add(out, "failUrl", json_object_new_string(
         ap_construct_url(r->pool, apr_pstrcat(r->pool, mount, "/fail", NULL), r)));
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 /* With GameHoneyPaymentReturnURL, the browser goes on to the front end
@@ -99,7 +100,7 @@ static int finish(request_rec *r, json_object *body, const char *const *query)
     const char *url = gh_server_conf(r->server)->payment_return_url;
 
     if (url == NULL) {
-        return gh_http_send_json(r, HTTP_OK, body);
+        return gh_send_json(r, HTTP_OK, body);
     }
     for (int i = 0; query[i]; i += 2) {
         url = apr_pstrcat(r->pool, url, i == 0 && !strchr(url, '?') ? "?" : "&", query[i], "=",
@@ -107,7 +108,7 @@ static int finish(request_rec *r, json_object *body, const char *const *query)
                           NULL);
     }
     apr_table_setn(r->headers_out, "Location", url);
-    return gh_http_send_json(r, HTTP_SEE_OTHER, body);
+    return gh_send_json(r, HTTP_SEE_OTHER, body);
 }
 
 static int paid(request_rec *r, const gh_pay_order_t *o)
@@ -156,10 +157,10 @@ static int payment_failed(request_rec *r, const char *order_id, const char *code
     json_object *out;
 
     if (gh_server_conf(r->server)->payment_return_url == NULL) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "payment_failed", message);
+        return gh_fail(r, GH_E_PAYMENT_FAILED, message);
     }
     out = gh_json_object(r->pool);
-    json_object_object_add(out, "error", json_object_new_string("payment_failed"));
+    json_object_object_add(out, "error", json_object_new_string(gh_err_code(GH_E_PAYMENT_FAILED)));
     json_object_object_add(out, "message", json_object_new_string(message));
     return finish(r, out, q);
 }
@@ -175,7 +176,7 @@ static int redirect_query(request_rec *r, apr_table_t **qs, const char *name,
     }
     if ((*value == NULL && required)
         || (*value && (**value == '\0' || gh_utf8_length(*value) > max))) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        apr_psprintf(r->pool, "%s must be given, at most %" APR_SIZE_T_FMT
                                     " characters.", name, max));
     }
@@ -217,8 +218,8 @@ static int confirmed(request_rec *r, gh_pay_order_t *o, const char *key, gh_tp_a
             return waiting(r, o, a);
         }
     }
-    return gh_upstream_bad(r, "Toss Payments", apr_pstrcat(r->pool, "confirm left order ",
-                           o->order_id, " ", o->status, " (Toss: ", a->status, ")", NULL));
+    return gh_answer(r, gh_upstream_bad(r, "Toss Payments", apr_pstrcat(r->pool, "confirm left order ",
+                           o->order_id, " ", o->status, " (Toss: ", a->status, ")", NULL)));
 }
 
 static int success(request_rec *r, const gh_route_params_t *params)
@@ -242,7 +243,7 @@ static int success(request_rec *r, const gh_route_params_t *params)
     amount = apr_strtoi64(amount_text, &end, 10);
     if (!gh_money_token(key, KEY_MAX) || !gh_money_token(order_id, ORDER_MAX)
         || *end || amount <= 0 || !(*amount_text >= '0' && *amount_text <= '9')) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        "paymentKey, orderId or amount is malformed.");
     }
     if ((status = gh_pay_load(r, order_id, &o)) != OK) {
@@ -253,22 +254,22 @@ static int success(request_rec *r, const gh_route_params_t *params)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "order %s: success redirect with amount "
                       "%" APR_INT64_T_FMT ", the order is %" APR_INT64_T_FMT "; not confirmed",
                       order_id, amount, o.amount);
-        return gh_fail(r, HTTP_BAD_REQUEST, "amount_mismatch",
+        return gh_fail(r, GH_E_AMOUNT_MISMATCH,
                        "The amount does not match the order.");
     }
     if (strcmp(o.status, "CANCELLED") == 0) {
-        return gh_fail(r, HTTP_CONFLICT, "order_cancelled", "The order was cancelled.");
+        return gh_fail(r, GH_E_ORDER_CANCELLED, "The order was cancelled.");
     }
     if (strcmp(o.status, "DONE") == 0) {            /* a repeated redirect */
         return o.payment_key && strcmp(o.payment_key, key) == 0
                ? paid(r, &o)
-               : gh_fail(r, HTTP_CONFLICT, "order_already_paid",
+               : gh_fail(r, GH_E_ORDER_ALREADY_PAID,
                          "The order was paid with another payment.");
     }
     {
         const char *args[] = { key, order_id };
         apr_array_header_t *rows;
-        if ((status = gh_db_query(r, "gh_pay_set_key", 2, args, &rows)) != OK) {
+        if ((status = gh_answer(r, gh_db_query(r, "gh_pay_set_key", 2, args, &rows))) != OK) {
             return status;
         }
     }
@@ -303,7 +304,7 @@ static int fail(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if (gh_has_control(code) || (message && gh_has_control(message))) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        "code and message must not hold control characters.");
     }
     if (order_id) {
@@ -314,7 +315,7 @@ static int fail(request_rec *r, const gh_route_params_t *params)
             return status;
         }
         if (!changed) {
-            return gh_fail(r, HTTP_CONFLICT, "order_not_open",
+            return gh_fail(r, GH_E_ORDER_NOT_OPEN,
                            "The order is already paid or cancelled.");
         }
     }
@@ -338,17 +339,17 @@ static int balance(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_db_query(r, "gh_pay_balance", 1, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_pay_balance", 1, args, &rows))) != OK) {
         return status;
     }
     if (rows->nelts == 0) {
-        return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "The user no longer exists.");
+        return gh_fail(r, GH_E_USER_NOT_FOUND, "The user no longer exists.");
     }
     out = gh_json_object(r->pool);
     json_object_object_add(out, "user_id", json_object_new_string(r->user));
     json_object_object_add(out, "remaining_points",
                            gh_money_int(APR_ARRAY_IDX(rows, 0, const char **)[0]));
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 /* Nothing was debited: the balance is short, or the user is gone. */
@@ -356,14 +357,14 @@ static int balance_short(request_rec *r)
 {
     const char *args[] = { r->user };
     apr_array_header_t *rows;
-    int status = gh_db_query(r, "gh_pay_balance", 1, args, &rows);
+    int status = gh_answer(r, gh_db_query(r, "gh_pay_balance", 1, args, &rows));
 
     if (status != OK) {
         return status;
     }
     return rows->nelts == 0
-           ? gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "The user no longer exists.")
-           : gh_fail(r, HTTP_CONFLICT, "insufficient_points", "Not enough points.");
+           ? gh_fail(r, GH_E_USER_NOT_FOUND, "The user no longer exists.")
+           : gh_fail(r, GH_E_INSUFFICIENT_POINTS, "Not enough points.");
 }
 
 typedef struct {
@@ -404,7 +405,7 @@ static void run_deductions(request_rec *r, gh_batch_item_t **items, int n)
     for (int c = 0; c < 4; c++) {
         args[c] = gh_pg_array(r->pool, cols[c], n);
     }
-    if ((status = gh_db_query(r, "gh_pay_deduct_batch", 4, args, &rows)) == OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_pay_deduct_batch", 4, args, &rows))) == OK) {
         for (int i = 0; i < rows->nelts; i++) {
             const char **row = APR_ARRAY_IDX(rows, i, const char **);
             apr_int64_t ord = apr_atoi64(row[0]);
@@ -449,7 +450,7 @@ static int deduct(request_rec *r, const gh_route_params_t *params)
     /* a key is the user's own: scoped by user id; without one, a fresh
      * reference makes the request a deduction of its own */
     if (key == NULL && (key = gh_money_reference(r->pool, 0)) == NULL) {
-        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "No randomness.");
+        return gh_fail(r, GH_E_INTERNAL_ERROR, "No randomness.");
     }
     job.user_id = r->user;
     job.amount = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, amount);
@@ -475,7 +476,7 @@ static int deduct(request_rec *r, const gh_route_params_t *params)
     if (e->replay) {
         apr_table_setn(r->headers_out, "Idempotency-Replayed", "true");
     }
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 static int cancelled(request_rec *r, const char *order_id, const char *status,
@@ -487,7 +488,7 @@ static int cancelled(request_rec *r, const char *order_id, const char *status,
     json_object_object_add(out, "status", json_object_new_string(status));
     json_object_object_add(out, "cancelled_amount", json_object_new_int64(amount));
     json_object_object_add(out, "remaining_points", points);
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 /* A virtual account still waiting for its deposit is closed at Toss; no
@@ -512,7 +513,7 @@ static int cancel_waiting(request_rec *r, const char *order_id, const char *paym
         return gh_tp_fail_transient(r, &a);
     }
     if (a.code) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "cancel_failed", a.message);
+        return gh_fail(r, GH_E_CANCEL_FAILED, a.message);
     }
     if ((status = gh_pay_load(r, order_id, &o)) != OK
         || (status = gh_pay_reconcile(r, &o, &a, 0, &changed)) != OK) {
@@ -520,7 +521,7 @@ static int cancel_waiting(request_rec *r, const char *order_id, const char *paym
     }
     {
         const char *args[] = { r->user };
-        if ((status = gh_db_query(r, "gh_pay_balance", 1, args, &rows)) != OK) {
+        if ((status = gh_answer(r, gh_db_query(r, "gh_pay_balance", 1, args, &rows))) != OK) {
             return status;
         }
     }
@@ -556,47 +557,47 @@ static int cancel(request_rec *r, const gh_route_params_t *params)
     }
     {
         const char *args[] = { r->user, order_id, amount_arg, reason };
-        status = gh_db_query(r, "gh_pay_cancel_begin", 4, args, &rows);
+        status = gh_answer(r, gh_db_query(r, "gh_pay_cancel_begin", 4, args, &rows));
     }
     if (status != OK) {
         return status;
     }
     if (rows->nelts == 0) {
-        return gh_fail(r, HTTP_NOT_FOUND, "order_not_found", "No such order.");
+        return gh_fail(r, GH_E_ORDER_NOT_FOUND, "No such order.");
     }
     row = APR_ARRAY_IDX(rows, 0, const char **);
     if (row[6][0] == 't') {
-        return gh_fail(r, HTTP_CONFLICT, "cancel_in_progress",
+        return gh_fail(r, GH_E_CANCEL_IN_PROGRESS,
                        "A refund of this order is already in progress.");
     }
     if (strcmp(row[0], "WAITING_FOR_DEPOSIT") == 0 && amount_arg == NULL) {
         return cancel_waiting(r, order_id, row[1], reason);
     }
     if (strcmp(row[0], "DONE") != 0) {
-        return gh_fail(r, HTTP_CONFLICT, "order_not_cancellable",
+        return gh_fail(r, GH_E_ORDER_NOT_CANCELLABLE,
                        "Only a paid order, or a whole one waiting for its deposit, can be "
                        "cancelled.");
     }
     if (apr_atoi64(row[2]) > apr_atoi64(row[3]) || apr_atoi64(row[2]) <= 0) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", apr_pstrcat(r->pool,
+        return gh_fail(r, GH_E_INVALID_REQUEST, apr_pstrcat(r->pool,
                        "amount must be at most what is left to refund: ", row[3], ".", NULL));
     }
     if (row[4] == NULL) {
-        return gh_fail(r, HTTP_CONFLICT, "insufficient_points",
+        return gh_fail(r, GH_E_INSUFFICIENT_POINTS,
                        "The points of this order have already been spent.");
     }
     if ((status = gh_pay_refund(r, row[1], row[4], apr_atoi64(row[2]), reason, &a)) != OK) {
         return status;
     }
     if (gh_pay_refused(&a)) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "cancel_failed", a.message);
+        return gh_fail(r, GH_E_CANCEL_FAILED, a.message);
     }
     /* else held, until the admin check settles it */
     if (a.code) {
         return gh_tp_fail_transient(r, &a);
     }
     if (a.last_transaction_key == NULL) {
-        return gh_upstream_bad(r, "Toss Payments", "cancel answered without the cancel");
+        return gh_answer(r, gh_upstream_bad(r, "Toss Payments", "cancel answered without the cancel"));
     }
     return cancelled(r, order_id, a.balance_amount == 0 ? "CANCELLED" : "DONE",
                      apr_atoi64(row[2]), gh_money_int(row[5]));
@@ -606,7 +607,7 @@ static int ignored(request_rec *r)
 {
     json_object *out = gh_json_object(r->pool);
     json_object_object_add(out, "status", json_object_new_string("ignored"));
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 /* The Toss path a webhook body names: PAYMENT_STATUS_CHANGED's
@@ -620,13 +621,13 @@ static const char *webhook_payment(request_rec *r, json_object *in, int *status)
     if (event == NULL && (order_id = gh_json_str(in, "orderId")) != NULL
         && gh_json_str(in, "secret") != NULL) {
         if (!gh_money_token(order_id, ORDER_MAX)) {
-            *status = gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "orderId is malformed.");
+            *status = gh_fail(r, GH_E_INVALID_REQUEST, "orderId is malformed.");
             return NULL;
         }
         return apr_pstrcat(r->pool, "/v1/payments/orders/", order_id, NULL);
     }
     if (event == NULL) {
-        *status = gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "eventType is missing.");
+        *status = gh_fail(r, GH_E_INVALID_REQUEST, "eventType is missing.");
         return NULL;
     }
     if (strcmp(event, "PAYMENT_STATUS_CHANGED") != 0) {
@@ -634,7 +635,7 @@ static const char *webhook_payment(request_rec *r, json_object *in, int *status)
     }
     key = gh_json_str(gh_json_obj(in, "data"), "paymentKey");
     if (key == NULL || !gh_money_token(key, KEY_MAX)) {
-        *status = gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        *status = gh_fail(r, GH_E_INVALID_REQUEST,
                           "data.paymentKey is missing or malformed.");
         return NULL;
     }
@@ -672,8 +673,8 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
         return ignored(r);
     }
     if (a.code) {                   /* e.g. our key refused: let Toss resend later */
-        return gh_upstream_bad(r, "Toss Payments", apr_pstrcat(r->pool, "payment lookup: ",
-                                                               a.code, NULL));
+        return gh_answer(r, gh_upstream_bad(r, "Toss Payments", apr_pstrcat(r->pool, "payment lookup: ",
+                                                               a.code, NULL)));
     }
     status = gh_money_token(a.order_id, ORDER_MAX) ? gh_pay_load(r, a.order_id, &o)
                                                     : HTTP_NOT_FOUND;
@@ -691,7 +692,7 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
     out = gh_json_object(r->pool);
     json_object_object_add(out, "status", json_object_new_string("ok"));
     json_object_object_add(out, "order_status", json_object_new_string(o.status));
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 /* A page of the user's own money, by one of gh_pay_history's lists. */
@@ -706,7 +707,7 @@ static int history_page(request_rec *r, int (*list)(request_rec *, const char *,
         || (status = list(r, r->user, &page, &out)) != OK) {
         return status;
     }
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 static int my_payments(request_rec *r, const gh_route_params_t *params)

@@ -8,6 +8,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_db.h"
 #include "gh_curl.h"
 #include "gh_http.h"
 #include "gh_json.h"
@@ -67,7 +68,7 @@ static int order_detail(request_rec *r, const gh_pay_order_t *o, json_object **o
 
     *out = gh_pay_order_json(r, o);
     json_object_object_add(*out, "cancels", list);
-    if ((status = gh_db_query(r, "gh_padm_cancels", 1, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_padm_cancels", 1, args, &rows))) != OK) {
         return status;
     }
     for (int i = 0; i < rows->nelts; i++) {
@@ -92,7 +93,7 @@ static int payment_status(request_rec *r, const gh_route_params_t *params)
         || (status = order_detail(r, &o, &out)) != OK) {
         return status;
     }
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 static int user_points(request_rec *r, const gh_route_params_t *params)
@@ -104,14 +105,14 @@ static int user_points(request_rec *r, const gh_route_params_t *params)
     int status;
 
     if (!user_id_text(uid)) {
-        return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "No such user.");
+        return gh_fail(r, GH_E_USER_NOT_FOUND, "No such user.");
     }
-    if ((status = gh_db_query(r, "gh_padm_points", 1, args, &rows)) != OK
-        || (status = gh_db_query(r, "gh_padm_ledger", 1, args, &ledger)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_padm_points", 1, args, &rows))) != OK
+        || (status = gh_answer(r, gh_db_query(r, "gh_padm_ledger", 1, args, &ledger))) != OK) {
         return status;
     }
     if (rows->nelts == 0) {
-        return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "No such user.");
+        return gh_fail(r, GH_E_USER_NOT_FOUND, "No such user.");
     }
     row = APR_ARRAY_IDX(rows, 0, const char **);
     out = gh_json_object(r->pool);
@@ -133,7 +134,7 @@ static int user_points(request_rec *r, const gh_route_params_t *params)
         json_object_array_add(list, j);
     }
     json_object_object_add(out, "ledger", list);
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 static int manual_add(request_rec *r, const gh_route_params_t *params)
@@ -155,7 +156,7 @@ static int manual_add(request_rec *r, const gh_route_params_t *params)
               : gh_json_str_of(v);
     }
     if (uid == NULL || !user_id_text(uid)) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "user_id must be a user's id.");
+        return gh_fail(r, GH_E_INVALID_REQUEST, "user_id must be a user's id.");
     }
     if ((status = gh_pay_amount(r, in, "amount", any, &amount)) != OK
         || (status = gh_http_field(r, in, "reason", 200, 1, &reason)) != OK
@@ -163,7 +164,7 @@ static int manual_add(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if (key == NULL && (key = gh_money_reference(r->pool, 0)) == NULL) {
-        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "No randomness.");
+        return gh_fail(r, GH_E_INTERNAL_ERROR, "No randomness.");
     }
     src = apr_pstrcat(r->pool, "admin:", key, NULL);
     if ((status = gh_pay_points_entry(r, "gh_padm_manual", uid, amount, reason, src, r->user,
@@ -171,7 +172,7 @@ static int manual_add(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if (!e.made) {
-        return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "No such user.");
+        return gh_fail(r, GH_E_USER_NOT_FOUND, "No such user.");
     }
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "admin %s added %" APR_INT64_T_FMT
                   " points to user %s (ledger %s)", r->user, amount, uid, e.id);
@@ -180,7 +181,7 @@ static int manual_add(request_rec *r, const gh_route_params_t *params)
     json_object_object_add(out, "added", json_object_new_int64(amount));
     json_object_object_add(out, "remaining_points", gh_money_int(e.balance_after));
     json_object_object_add(out, "ledger_id", json_object_new_string(e.id));
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 /* Asks Toss about o's payment: *a->code is set when Toss has none. */
@@ -198,7 +199,7 @@ static int ask_toss(request_rec *r, const gh_pay_order_t *o, gh_tp_answer_t *a)
         return gh_tp_fail_transient(r, a);
     }
     if (a->code && strcmp(a->code, "NOT_FOUND_PAYMENT") != 0) {
-        return gh_upstream_bad(r, "Toss Payments", a->code);
+        return gh_answer(r, gh_upstream_bad(r, "Toss Payments", a->code));
     }
     return OK;
 }
@@ -220,7 +221,7 @@ static int check_payment(request_rec *r, const gh_route_params_t *params)
     json_object_object_add(out, "order", json_object_get(order));   /* order is pool-owned */
     json_object_object_add(out, "toss_status", a.code ? NULL : json_object_new_string(a.status));
     json_object_object_add(out, "changed", json_object_new_boolean(changed));
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 static int recover(request_rec *r, const gh_route_params_t *params)
@@ -234,14 +235,14 @@ static int recover(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if (!gh_pay_open(&o)) {
-        return gh_fail(r, HTTP_CONFLICT, "not_recoverable",
+        return gh_fail(r, GH_E_NOT_RECOVERABLE,
                        apr_pstrcat(r->pool, "The order is ", o.status, ".", NULL));
     }
     if ((status = ask_toss(r, &o, &a)) != OK) {
         return status;
     }
     if (a.code || strcmp(a.status, "DONE") != 0) {
-        return gh_fail(r, HTTP_CONFLICT, "not_recoverable", apr_pstrcat(r->pool,
+        return gh_fail(r, GH_E_NOT_RECOVERABLE, apr_pstrcat(r->pool,
                        "Toss's payment is ", a.code ? "missing" : a.status, ".", NULL));
     }
     if ((status = gh_pay_reconcile(r, &o, &a, 0, &changed)) != OK) {
@@ -250,7 +251,7 @@ static int recover(request_rec *r, const gh_route_params_t *params)
     out = gh_json_object(r->pool);
     json_object_object_add(out, "recovered", json_object_new_boolean(changed));
     json_object_object_add(out, "order", json_object_get(gh_pay_order_json(r, &o)));
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 static int list_failed(request_rec *r, const gh_route_params_t *params)
@@ -270,11 +271,11 @@ static int list_failed(request_rec *r, const gh_route_params_t *params)
         limit = "50";
     }
     if (!user_id_text(limit) || apr_atoi64(limit) > 200) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "limit must be 1 to 200.");
+        return gh_fail(r, GH_E_INVALID_REQUEST, "limit must be 1 to 200.");
     }
     {
         const char *args[] = { limit };
-        if ((status = gh_db_query(r, "gh_padm_failed", 1, args, &rows)) != OK) {
+        if ((status = gh_answer(r, gh_db_query(r, "gh_padm_failed", 1, args, &rows))) != OK) {
             return status;
         }
     }
@@ -287,7 +288,7 @@ static int list_failed(request_rec *r, const gh_route_params_t *params)
     }
     out = gh_json_object(r->pool);
     json_object_object_add(out, "orders", list);
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 static int ledger_check(request_rec *r, const gh_route_params_t *params)
@@ -297,7 +298,7 @@ static int ledger_check(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_db_query(r, "gh_padm_mismatches", 0, NULL, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_padm_mismatches", 0, NULL, &rows))) != OK) {
         return status;
     }
     list = json_object_new_array();
@@ -312,7 +313,7 @@ static int ledger_check(request_rec *r, const gh_route_params_t *params)
     out = gh_json_object(r->pool);
     json_object_object_add(out, "consistent", json_object_new_boolean(rows->nelts == 0));
     json_object_object_add(out, "mismatches", list);
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 /* Refunds made at Toss (its console) and the debts they left: the points
@@ -325,8 +326,8 @@ static int debts(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_db_query(r, "gh_padm_debtors", 0, NULL, &debtors)) != OK
-        || (status = gh_db_query(r, "gh_padm_refunds", 0, NULL, &refunds)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_padm_debtors", 0, NULL, &debtors))) != OK
+        || (status = gh_answer(r, gh_db_query(r, "gh_padm_refunds", 0, NULL, &refunds))) != OK) {
         return status;
     }
     out = gh_json_object(r->pool);
@@ -354,7 +355,7 @@ static int debts(request_rec *r, const gh_route_params_t *params)
         json_object_object_add(f, "created_at", json_object_new_string(row[6]));
         json_object_array_add(list, f);
     }
-    return gh_http_send_json(r, HTTP_OK, out);
+    return gh_send_json(r, HTTP_OK, out);
 }
 
 static const gh_route_t routes[] = {

@@ -8,6 +8,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_db.h"
 #include "gh_batch.h"
 #include "gh_config.h"
 #include "gh_crypto.h"
@@ -166,7 +167,7 @@ static void run_batch(request_rec *r, gh_batch_item_t **items, int n)
     }
     label = ((const unlink_job_t *)items[0]->input)->mode == GH_UNLINK_DEACTIVATE
           ? "gh_unlink_deactivate" : "gh_unlink_delete";
-    status = gh_db_query(r, label, 5, args, &rows);
+    status = gh_answer(r, gh_db_query(r, label, 5, args, &rows));
     if (status == OK) {
         for (int i = 0; i < rows->nelts; i++) {
             const char **row = APR_ARRAY_IDX(rows, i, const char **);
@@ -211,7 +212,7 @@ static int read_input(request_rec *r, gh_toss_unlink_t *in)
         }
         err = gh_toss_unlink_from_query(user_key, referrer, in);
     }
-    return err ? gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", err) : OK;
+    return err ? gh_fail(r, GH_E_INVALID_REQUEST, err) : OK;
 }
 
 static int disconnect_callback(request_rec *r, const gh_route_params_t *params)
@@ -233,7 +234,7 @@ static int disconnect_callback(request_rec *r, const gh_route_params_t *params)
     job.client_ip = r->useragent_ip;
     job.request_id = gh_http_request_id(r);
     if (job.key_hash == NULL || batches[job.mode] == NULL) {
-        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+        return gh_fail(r, GH_E_INTERNAL_ERROR,
                        "An internal error occurred.");
     }
     item.group = r->server;       /* its DBDParams name the database */
@@ -257,7 +258,7 @@ static int disconnect_callback(request_rec *r, const gh_route_params_t *params)
     body = gh_json_object(r->pool);
     json_object_object_add(body, "success", json_object_new_boolean(1));
     json_object_object_add(body, "message", json_object_new_string(message));
-    return gh_http_send_json(r, HTTP_OK, body);
+    return gh_send_json(r, HTTP_OK, body);
 }
 
 static const gh_route_t routes[] = {

@@ -8,6 +8,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_db.h"
 #include "gh_http.h"
 #include "gh_json.h"
 
@@ -37,7 +38,7 @@ static const gh_db_stmt_t statements[] = {
 
 static int no_user(request_rec *r)
 {
-    return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "The user no longer exists.");
+    return gh_fail(r, GH_E_USER_NOT_FOUND, "The user no longer exists.");
 }
 
 /* Game ids are identifiers; categories are free text (often Korean). */
@@ -67,7 +68,7 @@ static int subscription_input(request_rec *r, const char **game_id, const char *
     for (const char *c = *game_id; *c; c++) {
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')
               || *c == '_' || *c == '-' || *c == '.')) {
-            return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+            return gh_fail(r, GH_E_INVALID_REQUEST,
                            "game_id may hold only letters, digits, '_', '-' and '.'.");
         }
     }
@@ -82,7 +83,7 @@ static int subs_list(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_db_query(r, "gh_subs_list", 1, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_subs_list", 1, args, &rows))) != OK) {
         return status;
     }
     list = json_object_new_array();
@@ -96,7 +97,7 @@ static int subs_list(request_rec *r, const gh_route_params_t *params)
     }
     body = gh_json_object(r->pool);
     json_object_object_add(body, "subscriptions", list);
-    return gh_http_send_json(r, HTTP_OK, body);
+    return gh_send_json(r, HTTP_OK, body);
 }
 
 static json_object *subscription(request_rec *r, const char *game_id, const char *category)
@@ -120,7 +121,7 @@ static int on_subscription(request_rec *r, const char *label, const char **game_
     args[0] = r->user;
     args[1] = *game_id;
     args[2] = *category;
-    return gh_db_query(r, label, 3, args, rows);
+    return gh_answer(r, gh_db_query(r, label, 3, args, rows));
 }
 
 static int subs_add(request_rec *r, const gh_route_params_t *params)
@@ -138,10 +139,10 @@ static int subs_add(request_rec *r, const gh_route_params_t *params)
         return no_user(r);
     }
     if (row[1][0] != 't') {
-        return gh_fail(r, HTTP_CONFLICT, "subscription_exists",
+        return gh_fail(r, GH_E_SUBSCRIPTION_EXISTS,
                        "You are already subscribed to this game and category.");
     }
-    return gh_http_send_json(r, HTTP_CREATED, subscription(r, game_id, category));
+    return gh_send_json(r, HTTP_CREATED, subscription(r, game_id, category));
 }
 
 static int subs_delete(request_rec *r, const gh_route_params_t *params)
@@ -155,9 +156,9 @@ static int subs_delete(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if (rows->nelts == 0) {
-        return gh_fail(r, HTTP_NOT_FOUND, "subscription_not_found", "No such subscription.");
+        return gh_fail(r, GH_E_SUBSCRIPTION_NOT_FOUND, "No such subscription.");
     }
-    return gh_http_send_json(r, HTTP_OK, subscription(r, game_id, category));
+    return gh_send_json(r, HTTP_OK, subscription(r, game_id, category));
 }
 
 static int push_upsert(request_rec *r, const gh_route_params_t *params)
@@ -174,16 +175,16 @@ static int push_upsert(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     if (strchr(token, ' ') != NULL || strchr(token, '/') != NULL) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        "token must not contain spaces or '/'.");
     }
     if (strcmp(device, "ios") != 0 && strcmp(device, "android") != 0 && strcmp(device, "web") != 0) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        "device_type must be ios, android or web.");
     }
     {
         const char *args[] = { r->user, token, device };
-        if ((status = gh_db_query(r, "gh_push_upsert", 3, args, &rows)) != OK) {
+        if ((status = gh_answer(r, gh_db_query(r, "gh_push_upsert", 3, args, &rows))) != OK) {
             return status;
         }
     }
@@ -194,7 +195,7 @@ static int push_upsert(request_rec *r, const gh_route_params_t *params)
     body = gh_json_object(r->pool);
     json_object_object_add(body, "token", json_object_new_string(token));
     json_object_object_add(body, "device_type", json_object_new_string(device));
-    return gh_http_send_json(r, row[1] && row[1][0] == 't' ? HTTP_CREATED : HTTP_OK, body);
+    return gh_send_json(r, row[1] && row[1][0] == 't' ? HTTP_CREATED : HTTP_OK, body);
 }
 
 static int push_delete(request_rec *r, const gh_route_params_t *params)
@@ -206,18 +207,18 @@ static int push_delete(request_rec *r, const gh_route_params_t *params)
     int status;
 
     if (strlen(token) > 4096) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", "token is too long.");
+        return gh_fail(r, GH_E_INVALID_REQUEST, "token is too long.");
     }
-    if ((status = gh_db_query(r, "gh_push_delete", 2, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_push_delete", 2, args, &rows))) != OK) {
         return status;
     }
     if (rows->nelts == 0) {
-        return gh_fail(r, HTTP_NOT_FOUND, "push_token_not_found",
+        return gh_fail(r, GH_E_PUSH_TOKEN_NOT_FOUND,
                        "No such push token for this user.");
     }
     body = gh_json_object(r->pool);
     json_object_object_add(body, "deleted", json_object_new_boolean(1));
-    return gh_http_send_json(r, HTTP_OK, body);
+    return gh_send_json(r, HTTP_OK, body);
 }
 
 static const gh_route_t routes[] = {

@@ -5,7 +5,7 @@
 
 #include "httpd.h"
 
-#include "gh_db.h"
+#include "gh_sql.h"
 #include "gh_route.h"
 
 typedef struct {
@@ -15,16 +15,5 @@ typedef struct {
     int (*post_config)(apr_pool_t *pconf, server_rec *s);   /* may be NULL */
     void (*child_init)(apr_pool_t *pchild, server_rec *s);  /* may be NULL */
 } gh_area_t;
-
-extern const gh_area_t gh_area_toss_unlink;
-extern const gh_area_t gh_area_health;
-extern const gh_area_t gh_area_accounts;
-extern const gh_area_t gh_area_user_data;
-extern const gh_area_t gh_area_payments;
-extern const gh_area_t gh_area_payments_admin;
-extern const gh_area_t gh_area_payaction;
-extern const gh_area_t gh_area_chat;
-extern const gh_area_t gh_area_chat_ws;
-extern const gh_area_t gh_area_metrics;
 
 #endif

@@ -27,7 +27,7 @@ static int invalid_token(request_rec *r, const gh_token_t *t, const char *why)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s refused: %s", t->what, why);
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
-    return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_token",
+    return gh_fail(r, GH_E_INVALID_TOKEN,
                    apr_pstrcat(r->pool, "The ", t->what, " is invalid: ", why, ".", NULL));
 }
 
@@ -48,7 +48,7 @@ static int verify_rs256(request_rec *r, gh_token_t *t, const char *jwks,
     case GH_JWKS_UNKNOWN_KID:
         return invalid_token(r, t, "the token's key is unknown");
     default:
-        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "upstream_unavailable",
+        return gh_fail(r, GH_E_UPSTREAM_UNAVAILABLE,
                        "The identity provider's keys cannot be fetched; retry later.");
     }
     ok = gh_jwt_verify_rs256(&t->jwt, key) == 0;
@@ -201,7 +201,7 @@ static int provider_user(request_rec *r, const char *token, gh_token_t *t)
         return status;
     }
     if (!user.active) {
-        return gh_fail(r, HTTP_FORBIDDEN, "account_disabled", "This account is disabled.");
+        return gh_fail(r, GH_E_ACCOUNT_DISABLED, "This account is disabled.");
     }
     r->user = apr_pstrdup(r->pool, user.id);
     apr_table_setn(r->notes, ROLE_NOTE, apr_pstrdup(r->pool, user.role));
@@ -216,7 +216,7 @@ int gh_auth_user(request_rec *r)
 
     if (token == NULL) {
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"gamehoney\"");
-        return gh_fail(r, HTTP_UNAUTHORIZED, "unauthorized", "A bearer token is required.");
+        return gh_fail(r, GH_E_UNAUTHORIZED, "A bearer token is required.");
     }
     if ((status = gh_auth_verify(r, token, "access token", t)) != OK
         || (status = t->ours ? session_user(r, t) : provider_user(r, token, t)) != OK) {
@@ -249,7 +249,7 @@ int gh_auth_check_authn(request_rec *r)
     if (!is_ours(r)) {
         return DECLINED;
     }
-    gh_http_json_errors(r);       /* 401 and 403 in JSON, in any <Location> */
+    gh_response_json_errors(r);       /* 401 and 403 in JSON, in any <Location> */
     return gh_auth_user(r);
 }
 

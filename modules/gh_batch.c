@@ -56,7 +56,7 @@ int gh_batch_check_user(request_rec *r, const void *input)
                       " a user id");
         apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                        "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
-        return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_token",
+        return gh_fail(r, GH_E_INVALID_TOKEN,
                        "The access token is invalid: its subject is not a user id.");
     }
     return OK;
@@ -151,7 +151,7 @@ int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item)
     }
     apr_thread_mutex_unlock(b->lock);
     return item->status == OK ? OK
-                              : gh_fail(r, item->status, item->code, item->message);
+                              : gh_fail_again(r, item->status, item->code, item->message);
 }
 
 void gh_batch_finish(request_rec *leader, gh_batch_item_t **items, int n, int status,
@@ -163,14 +163,14 @@ void gh_batch_finish(request_rec *leader, gh_batch_item_t **items, int n, int st
         if (items[i]->result == NULL) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, leader, "%s gave no outcome for item %d",
                           label, i + 1);
-            status = gh_fail(leader, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+            status = gh_fail(leader, GH_E_INTERNAL_ERROR,
                              "An internal error occurred.");
         }
     }
     if (status == OK) {
         return;
     }
-    gh_http_failure(leader, &code, &message);
+    gh_response_failure(leader, &code, &message);
     for (int i = 0; i < n; i++) {
         items[i]->status = status;
         items[i]->code = code && message ? code : "internal_error";

@@ -61,7 +61,7 @@ static int gateway_field(request_rec *r, int i, const char *value, const char **
     if ((*out == NULL && gateway_fields[i].required)
         || (*out && (**out == '\0' || !gh_utf8_valid(*out, strlen(*out))
                      || gh_utf8_length(*out) > gateway_fields[i].max || gh_has_control(*out)))) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_identity",
+        return gh_fail(r, GH_E_INVALID_IDENTITY,
                        apr_psprintf(r->pool, "%s (or the %s header) must be given: 1 to %"
                                     APR_SIZE_T_FMT " characters, no control characters.",
                                     gateway_fields[i].query, gateway_fields[i].header,
@@ -122,11 +122,11 @@ static int bearer_identity(request_rec *r, apr_table_t *qs, gh_chat_who_t *who)
         return status;
     }
     args[0] = r->user;
-    if ((status = gh_db_query(r, "gh_chat_user", 1, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_chat_user", 1, args, &rows))) != OK) {
         return status;
     }
     if (rows->nelts == 0) {
-        return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_token", "The user no longer exists.");
+        return gh_fail(r, GH_E_INVALID_TOKEN, "The user no longer exists.");
     }
     row = APR_ARRAY_IDX(rows, 0, const char **);
     who->user_id = r->user;
@@ -175,14 +175,14 @@ int gh_chat_room(request_rec *r, const char *text, apr_int64_t *room, json_objec
     int status;
 
     if (gh_parse_int64_dec(text, room) != 0 || *room <= 0) {
-        return gh_fail(r, HTTP_NOT_FOUND, "room_not_found", "No such room.");
+        return gh_fail(r, GH_E_ROOM_NOT_FOUND, "No such room.");
     }
     args[0] = text;
-    if ((status = gh_db_query(r, "gh_chat_room", 1, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_chat_room", 1, args, &rows))) != OK) {
         return status;
     }
     if (rows->nelts == 0) {
-        return gh_fail(r, HTTP_NOT_FOUND, "room_not_found", "No such room.");
+        return gh_fail(r, GH_E_ROOM_NOT_FOUND, "No such room.");
     }
     *room_json = gh_chat_room_json(r->pool, APR_ARRAY_IDX(rows, 0, const char *const *));
     return OK;
@@ -194,10 +194,10 @@ int gh_chat_store(request_rec *r, apr_int64_t room, const char *kind, const gh_c
     const char *args[] = { apr_psprintf(r->pool, "%" APR_INT64_T_FMT, room), kind, who->user_id,
                            who->nickname, who->email, who->profile_url, message };
     apr_array_header_t *rows;
-    int status = gh_db_query(r, "gh_chat_store", 7, args, &rows);
+    int status = gh_answer(r, gh_db_query(r, "gh_chat_store", 7, args, &rows));
 
     if (status == OK && rows->nelts == 0) {      /* deleted meanwhile */
-        return gh_fail(r, HTTP_NOT_FOUND, "room_not_found", "No such room.");
+        return gh_fail(r, GH_E_ROOM_NOT_FOUND, "No such room.");
     }
     if (status == OK) {
         *id = APR_ARRAY_IDX(rows, 0, const char **)[0];

@@ -16,31 +16,30 @@
 
 static const struct {
     const char *type;
-    int status;
-    const char *code;
+    gh_err_e err;
     const char *message;
 } errors[] = {
-    { "NotAuthorizedException", HTTP_UNAUTHORIZED, "not_authorized",
+    { "NotAuthorizedException", GH_E_NOT_AUTHORIZED,
       "Incorrect username or password." },
-    { "UserNotFoundException", HTTP_UNAUTHORIZED, "not_authorized",
+    { "UserNotFoundException", GH_E_NOT_AUTHORIZED,
       "Incorrect username or password." },           /* no account enumeration */
-    { "UsernameExistsException", HTTP_CONFLICT, "username_exists",
+    { "UsernameExistsException", GH_E_USERNAME_EXISTS,
       "An account with this username already exists." },
-    { "UserNotConfirmedException", HTTP_FORBIDDEN, "user_not_confirmed",
+    { "UserNotConfirmedException", GH_E_USER_NOT_CONFIRMED,
       "The account is not confirmed yet." },
-    { "InvalidPasswordException", HTTP_BAD_REQUEST, "invalid_password",
+    { "InvalidPasswordException", GH_E_INVALID_PASSWORD,
       "The password does not meet the password policy." },
-    { "CodeMismatchException", HTTP_BAD_REQUEST, "code_mismatch",
+    { "CodeMismatchException", GH_E_CODE_MISMATCH,
       "The confirmation code is wrong." },
-    { "ExpiredCodeException", HTTP_BAD_REQUEST, "code_expired",
+    { "ExpiredCodeException", GH_E_CODE_EXPIRED,
       "The confirmation code has expired." },
-    { "InvalidParameterException", HTTP_BAD_REQUEST, "invalid_parameter",
+    { "InvalidParameterException", GH_E_INVALID_PARAMETER,
       "Cognito refused a parameter." },
-    { "TooManyRequestsException", HTTP_TOO_MANY_REQUESTS, "too_many_requests",
+    { "TooManyRequestsException", GH_E_TOO_MANY_REQUESTS,
       "Too many requests to Cognito; retry later." },
-    { "LimitExceededException", HTTP_TOO_MANY_REQUESTS, "too_many_requests",
+    { "LimitExceededException", GH_E_TOO_MANY_REQUESTS,
       "Too many attempts; retry later." },
-    { "TooManyFailedAttemptsException", HTTP_TOO_MANY_REQUESTS, "too_many_requests",
+    { "TooManyFailedAttemptsException", GH_E_TOO_MANY_REQUESTS,
       "Too many failed attempts; retry later." },
 };
 
@@ -87,12 +86,12 @@ int gh_cognito_call(request_rec *r, const char *operation, json_object *body, js
     *out = NULL;
     req.body = gh_json_serialize(body, &req.body_len);
     if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, &why)) != GH_CURL_OK) {
-        return gh_curl_fail(r, rc, SERVICE, why);
+        return gh_answer(r, gh_curl_fail(r, rc, SERVICE, why));
     }
     if (gh_json_parse(r->pool, resp.body, resp.len, out, &err) != 0
         || !json_object_is_type(*out, json_type_object)) {
-        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
-                                                        operation, resp.status));
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
+                                                        operation, resp.status)));
     }
     if (resp.status == 200) {
         return OK;
@@ -104,14 +103,14 @@ int gh_cognito_call(request_rec *r, const char *operation, json_object *body, js
     if (resp.status >= 400 && resp.status < 500 && type) {
         for (apr_size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
             if (strcmp(type, errors[i].type) == 0) {
-                return gh_fail(r, errors[i].status, errors[i].code, errors[i].message);
+                return gh_fail(r, errors[i].err, errors[i].message);
             }
         }
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "%s %s: %s", SERVICE, operation, type);
-        return gh_fail(r, HTTP_BAD_REQUEST, "cognito_error", "Cognito refused the request.");
+        return gh_fail(r, GH_E_COGNITO_ERROR, "Cognito refused the request.");
     }
-    return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld %s", operation,
-                                                    resp.status, type ? type : ""));
+    return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld %s", operation,
+                                                    resp.status, type ? type : "")));
 }
 
 /* A UserAttributes list's value of name, or NULL. */
@@ -137,7 +136,7 @@ int gh_cognito_get_user(request_rec *r, const char *access_token, gh_profile_t *
     if ((status = gh_cognito_call(r, "GetUser", req, &out)) == HTTP_UNAUTHORIZED) {
         apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                        "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
-        return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_token",
+        return gh_fail(r, GH_E_INVALID_TOKEN,
                        "The access token is invalid: Cognito refused it (signed out?).");
     }
     if (status != OK) {
@@ -146,7 +145,7 @@ int gh_cognito_get_user(request_rec *r, const char *access_token, gh_profile_t *
     if (!json_object_object_get_ex(out, "UserAttributes", &attrs)
         || !json_object_is_type(attrs, json_type_array)
         || (prof->sub = attribute(attrs, "sub")) == NULL) {
-        return gh_upstream_bad(r, SERVICE, "GetUser gave no sub attribute");
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, "GetUser gave no sub attribute"));
     }
     prof->email = attribute(attrs, "email");
     verified = attribute(attrs, "email_verified");

@@ -7,11 +7,9 @@
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
 #include "http_core.h"
-#include "http_protocol.h"
 
 #include "gh_config.h"
 #include "gh_curl.h"
-#include "gh_http.h"
 
 /* One handle per thread: its connection and DNS caches stay warm. The
  * thread-private key's destructor frees it when its thread exits (worker
@@ -247,25 +245,26 @@ gh_curl_result_e gh_curl_fetch(apr_pool_t *p, server_rec *s, const gh_curl_reque
     return rc;
 }
 
-int gh_curl_fail(request_rec *r, gh_curl_result_e result, const char *service, const char *why)
+gh_result_t gh_curl_fail(request_rec *r, gh_curl_result_e result, const char *service,
+                         const char *why)
 {
     switch (result) {
     case GH_CURL_TIMEOUT:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s call failed: %s", service, why);
-        return gh_fail(r, HTTP_GATEWAY_TIME_OUT, "upstream_timeout",
-                       apr_pstrcat(r->pool, service, " did not answer in time.", NULL));
+        return gh_result(GH_UPSTREAM_TIMEOUT, service,
+                         apr_pstrcat(r->pool, service, " did not answer in time.", NULL));
     case GH_CURL_UNREACHABLE:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s call failed: %s", service, why);
-        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "upstream_unavailable",
-                       apr_pstrcat(r->pool, service, " cannot be reached.", NULL));
+        return gh_result(GH_UPSTREAM_DOWN, service,
+                         apr_pstrcat(r->pool, service, " cannot be reached.", NULL));
     default:
         return gh_upstream_bad(r, service, why);
     }
 }
 
-int gh_upstream_bad(request_rec *r, const char *service, const char *why)
+gh_result_t gh_upstream_bad(request_rec *r, const char *service, const char *why)
 {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s answered unexpectedly: %s", service, why);
-    return gh_fail(r, HTTP_BAD_GATEWAY, "upstream_error",
-                   apr_pstrcat(r->pool, service, " gave an unexpected answer.", NULL));
+    return gh_result(GH_UPSTREAM_BAD, service,
+                     apr_pstrcat(r->pool, service, " gave an unexpected answer.", NULL));
 }

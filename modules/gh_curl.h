@@ -7,6 +7,7 @@
 #include "httpd.h"
 
 #include "gh_metrics.h"
+#include "gh_result.h"
 
 typedef struct {
     const char *method;          /* "GET" or "POST" */
@@ -31,9 +32,9 @@ typedef struct {
 
 typedef enum {
     GH_CURL_OK = 0,
-    GH_CURL_TIMEOUT,             /* -> 504 */
-    GH_CURL_UNREACHABLE,         /* refused, DNS, TLS handshake -> 503 */
-    GH_CURL_BAD_RESPONSE         /* too large, broken -> 502 */
+    GH_CURL_TIMEOUT,
+    GH_CURL_UNREACHABLE,         /* refused, DNS, TLS handshake */
+    GH_CURL_BAD_RESPONSE         /* too large, broken */
 } gh_curl_result_e;
 
 /* post_config, real pass: global libcurl init, once (never cleaned up:
@@ -49,11 +50,14 @@ void gh_curl_child_init(apr_pool_t *pchild, server_rec *s);
 gh_curl_result_e gh_curl_fetch(apr_pool_t *p, server_rec *s, const gh_curl_request_t *req,
                                gh_curl_response_t *resp, const char **why);
 
-/* Records a transport failure on r as 502/503/504 JSON naming the
- * service, logs it, and returns the status. */
-int gh_curl_fail(request_rec *r, gh_curl_result_e result, const char *service, const char *why);
+/* Logs a transport failure with r and says what it was: GH_UPSTREAM_TIMEOUT,
+ * GH_UPSTREAM_DOWN or GH_UPSTREAM_BAD, with the service as the reason and
+ * a message naming it. */
+gh_result_t gh_curl_fail(request_rec *r, gh_curl_result_e result, const char *service,
+                         const char *why);
 
-/* An upstream answered, but not as its API says it would: 502. */
-int gh_upstream_bad(request_rec *r, const char *service, const char *why);
+/* An upstream answered, but not as its API says it would (logged):
+ * GH_UPSTREAM_BAD. */
+gh_result_t gh_upstream_bad(request_rec *r, const char *service, const char *why);
 
 #endif

@@ -44,14 +44,12 @@
 
 #include "apr_dbd.h"
 #include "apr_strings.h"
-#include "http_protocol.h"
 #include "mod_dbd.h"
 #include <libpq-fe.h>
 
 #include "gh_db.h"
 #include "gh_dbhealth.h"
 #include "gh_dbrule.h"
-#include "gh_http.h"
 #include "gh_metrics.h"
 #include "gh_private.h"
 
@@ -195,11 +193,11 @@ static int connection_alive(const ap_dbd_t *rec, prepared_state_t *st)
     return pg != NULL && PQstatus(pg) == CONNECTION_OK;
 }
 
-/* Records a failure on db's connection and returns the status to give:
- * 409 for a unique violation (a concurrent insert won; callers may
- * retry), 503 when the connection is gone, 500 for anything else. Only the first
+/* Records a failure on db's connection and says what it was: a conflict
+ * for a unique violation (a concurrent insert won; callers may retry),
+ * unavailable when the connection is gone, rejected for anything else. Only the first
  * line of the driver's message is logged; later lines may quote data. */
-static int db_failure(request_rec *r, const ap_dbd_t *rec, const char *what)
+static gh_result_t db_failure(request_rec *r, const ap_dbd_t *rec, const char *what)
 {
     const char *msg = apr_dbd_error(rec->driver, rec->handle, 0);
     const char *first = msg ? apr_pstrmemdup(r->pool, msg, strcspn(msg, "\r\n")) : "";
@@ -210,18 +208,18 @@ static int db_failure(request_rec *r, const ap_dbd_t *rec, const char *what)
     if (strcmp(sqlstate, "23505") == 0) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "unique violation during %s", what);
         gh_metrics_db_error(GH_DB_ERROR_CONFLICT);
-        return gh_fail(r, HTTP_CONFLICT, "conflict",
+        return gh_result(GH_CONFLICT, "23505",
                        "A concurrent change conflicted with this one; retry.");
     }
     if (connection_lost(rec)) {
         gh_dbhealth_log_lost(r, what, first);
         gh_metrics_db_error(GH_DB_ERROR_LOST);
-        return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
+        return gh_result(GH_DB_UNAVAILABLE, NULL,
                        "The database is unavailable; retry later.");
     }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "database error during %s: %s", what, first);
     gh_metrics_db_error(GH_DB_ERROR_OTHER);
-    return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "database_error",
+    return gh_result(GH_DB_REJECTED, NULL,
                    "The database rejected the operation.");
 }
 
@@ -275,22 +273,23 @@ static int ensure_prepared(request_rec *r, ap_dbd_t *rec, prepared_state_t *st,
  * stale, and concurrent requests may take the reset ones first. Nothing
  * was sent, so trying again is safe. */
 #define STALE_TRIES 8
-static int unavailable(request_rec *r)
+static gh_result_t unavailable(void)
 {
-    return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
+    return gh_result(GH_DB_UNAVAILABLE, NULL,
                    "The database is unavailable; retry later.");
 }
 
-static int db_open(request_rec *r, gh_db_t *db)
+static gh_result_t db_open(request_rec *r, gh_db_t *db)
 {
     if (!gh_dbhealth_admit(r)) {
         gh_metrics_db_acquire(0, 0);
-        return unavailable(r);
+        return unavailable();
     }
     for (int attempt = 0;; attempt++) {
         const char *what = NULL;
         apr_time_t asked = apr_time_now();
-        int status, lost;
+        gh_result_t res;
+        int lost;
 
         memset(db, 0, sizeof(*db));
         db->r = r;
@@ -298,7 +297,7 @@ static int db_open(request_rec *r, gh_db_t *db)
         gh_metrics_db_acquire(apr_time_now() - asked, db->rec != NULL);
         if (db->rec == NULL) {
             gh_dbhealth_down(r, "no connection could be opened (mod_dbd says why)");
-            return unavailable(r);
+            return unavailable();
         }
         if (!connection_alive(db->rec, conn_state(db->rec))) {
             what = "connection check";
@@ -308,7 +307,7 @@ static int db_open(request_rec *r, gh_db_t *db)
         }
         else {
             gh_dbhealth_up(r);
-            return OK;
+            return GH_RESULT_OK;
         }
         lost = connection_lost(db->rec);
         if (attempt < STALE_TRIES && lost) {
@@ -323,17 +322,14 @@ static int db_open(request_rec *r, gh_db_t *db)
         else {
             gh_dbhealth_up(r);
         }
-        status = db_failure(r, db->rec, what);
+        res = db_failure(r, db->rec, what);
         dbd_close(r->server, db->rec);
-        return status;
+        return res;
     }
 }
 
-static int internal_error(request_rec *r)
-{
-    return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "An internal error occurred.");
-}
-
+/* 0 with the rows, -1 when the statement failed (the driver says why),
+ * -2 when it is not registered. */
 static int rows_of(gh_db_t *db, const char *label, int nargs, const char *const *args,
                    apr_array_header_t **rows)
 {
@@ -346,7 +342,7 @@ static int rows_of(gh_db_t *db, const char *label, int nargs, const char *const 
     *rows = apr_array_make(db->r->pool, 8, sizeof(const char **));
     if (prep == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, "statement %s is not registered", label);
-        return internal_error(db->r);
+        return -2;
     }
     if (apr_dbd_pselect(drv, db->r->pool, db->rec->handle, &res, prep, 1,
                         nargs, (const char **)args) != 0) {
@@ -364,7 +360,7 @@ static int rows_of(gh_db_t *db, const char *label, int nargs, const char *const 
         }
         APR_ARRAY_PUSH(*rows, const char **) = cols;
     }
-    return OK;
+    return 0;
 }
 
 /* Whether the statement that just failed on db may be sent again on a
@@ -401,28 +397,29 @@ static int may_resend(gh_db_t *db, const char *label)
     return 1;
 }
 
-int gh_db_query(request_rec *r, const char *label, int nargs, const char *const *args,
-                apr_array_header_t **rows)
+gh_result_t gh_db_query(request_rec *r, const char *label, int nargs,
+                        const char *const *args, apr_array_header_t **rows)
 {
     gh_db_t db;
 
     apr_table_unset(r->notes, SQLSTATE_NOTE);
     for (int attempt = 0;; attempt++) {
-        int status = db_open(r, &db);
+        gh_result_t res = db_open(r, &db);
+        int rv;
 
-        if (status != OK) {
+        if (res.kind != GH_OK) {
             *rows = apr_array_make(r->pool, 1, sizeof(const char **));
-            return status;
+            return res;
         }
-        status = rows_of(&db, label, nargs, args, rows);
-        if (status == -1 && attempt < RESEND_TRIES && may_resend(&db, label)) {
+        rv = rows_of(&db, label, nargs, args, rows);
+        if (rv == -1 && attempt < RESEND_TRIES && may_resend(&db, label)) {
             dbd_close(r->server, db.rec);
             continue;
         }
-        if (status == -1) {
-            status = db_failure(r, db.rec, label);
-        }
+        res = rv == 0 ? GH_RESULT_OK
+            : rv == -1 ? db_failure(r, db.rec, label)
+            : gh_result(GH_INTERNAL, NULL, NULL);
         dbd_close(r->server, db.rec);
-        return status;
+        return res;
     }
 }

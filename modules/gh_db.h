@@ -6,18 +6,8 @@
 
 #include "httpd.h"
 
-/* A statement an area uses, in apr_dbd's placeholder syntax (%s, %lld).
- * Tables of these end with a NULL label. */
-typedef struct {
-    const char *label;     /* unique, "gh_<area>_<what>" */
-    const char *sql;
-} gh_db_stmt_t;
-
-/* A timestamptz column as ISO 8601 UTC text, "2026-11-21T08:04:51Z". The
- * colons are quoted literals, so the text is also valid in a pgbench
- * script (which takes ":name" for a variable, even inside a string). */
-#define GH_SQL_ISO8601(col) \
-    "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24\":\"MI\":\"SS\"Z\"')"
+#include "gh_result.h"
+#include "gh_sql.h"
 
 /* Adds an area's statements to the set prepared on every connection. */
 void gh_db_register(apr_pool_t *pconf, const gh_db_stmt_t *stmts);
@@ -33,12 +23,13 @@ void gh_db_child_init(apr_pool_t *pchild);
  * *rows is a const char ** of the columns as strings (NULL for SQL NULL),
  * valid for the request. A statement is atomic by itself, so a change to
  * several tables is one data-modifying CTE: all or nothing. Returns OK,
- * or 409 (a unique violation: a concurrent insert won), 503 (the
- * database cannot be reached; nothing was changed) or 500, recorded with
- * gh_fail. A statement whose connection died before it took effect is
- * sent again on a fresh connection (see gh_db.c for the rule). */
-int gh_db_query(request_rec *r, const char *label, int nargs, const char *const *args,
-                apr_array_header_t **rows);
+ * GH_CONFLICT (a unique violation: a concurrent insert won; reason
+ * "23505"), GH_DB_UNAVAILABLE (the database cannot be reached; nothing
+ * was changed), GH_DB_REJECTED or GH_INTERNAL. A statement whose
+ * connection died before it took effect is sent again on a fresh
+ * connection (see gh_db.c for the rule). */
+gh_result_t gh_db_query(request_rec *r, const char *label, int nargs,
+                        const char *const *args, apr_array_header_t **rows);
 
 /* The SQLSTATE of r's last failed gh_db_query ("" when it had none, or
  * the last query succeeded). */

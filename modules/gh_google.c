@@ -49,20 +49,20 @@ int gh_google_exchange(request_rec *r, const char *code, const char *redirect_ur
     req.body_len = strlen(body);
     req.fresh = 1;                      /* the code works once */
     if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, &why)) != GH_CURL_OK) {
-        return gh_curl_fail(r, rc, SERVICE, why);
+        return gh_answer(r, gh_curl_fail(r, rc, SERVICE, why));
     }
     if (resp.len > 0 && gh_json_parse(r->pool, resp.body, resp.len, &doc, &err) != 0) {
         doc = NULL;
     }
     if (resp.status == 400 && gh_json_str(doc, "error")) {
         /* invalid_grant: the code is wrong, used, expired, or for another redirect */
-        return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_grant",
+        return gh_fail(r, GH_E_INVALID_GRANT,
                        "Google refused the authorization code.");
     }
     if (resp.status != 200 || (*id_token = gh_json_str(doc, "id_token")) == NULL) {
-        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "token endpoint HTTP %ld%s%s",
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "token endpoint HTTP %ld%s%s",
                                resp.status, doc && gh_json_str(doc, "error") ? ": " : "",
-                               doc && gh_json_str(doc, "error") ? gh_json_str(doc, "error") : ""));
+                               doc && gh_json_str(doc, "error") ? gh_json_str(doc, "error") : "")));
     }
     return OK;
 }

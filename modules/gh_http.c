@@ -1,4 +1,5 @@
-/* Request and response plumbing shared by every API area. */
+/* Request I/O shared by every API area: which requests are ours, where an
+ * area is mounted, bounded body reading, JSON fields and the query. */
 #include <stddef.h>   /* first: APR's ring macros then use offsetof, not NULL arithmetic */
 #include <string.h>
 
@@ -8,59 +9,18 @@
 #include "ap_expr.h"
 #include "apr_strings.h"
 
-#include "gh_auth.h"
 #include "gh_config.h"
 #include "gh_http.h"
 #include "gh_json.h"
 #include "gh_text.h"
 
-#define NOTE_STATUS  "gamehoney-status"
-#define NOTE_CODE    "gamehoney-error"
-#define NOTE_MESSAGE "gamehoney-message"
-
 typedef struct {
     int in_area;
     const char *handler; /* the SetHandler name, known before auth runs */
-    int seed_errors;     /* errors in seed 004's {"status":"fail","msg"} shape */
 } gh_req_t;
 
 /* Areas that keep their seed's own error shape, for existing clients. */
 static const char *const seed_error_handlers[] = { "gamehoney-payaction", NULL };
-
-static const struct {
-    int status;
-    const char *code;
-    const char *message;
-} default_errors[] = {
-    { HTTP_BAD_REQUEST,              "bad_request",            "The request is malformed." },
-    { HTTP_UNAUTHORIZED,             "unauthorized",           "Valid credentials are required." },
-    { HTTP_FORBIDDEN,                "forbidden",              "Access is denied." },
-    { HTTP_NOT_FOUND,                "not_found",              "No such resource." },
-    { HTTP_METHOD_NOT_ALLOWED,       "method_not_allowed",     "This method is not allowed here." },
-    { HTTP_REQUEST_TIME_OUT,         "request_timeout",        "The request took too long to arrive." },
-    { HTTP_LENGTH_REQUIRED,          "length_required",        "A Content-Length is required." },
-    { HTTP_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",      "The request body is too large." },
-    { HTTP_REQUEST_URI_TOO_LARGE,    "uri_too_long",           "The request URI is too long." },
-    { HTTP_UNSUPPORTED_MEDIA_TYPE,   "unsupported_media_type", "The request body has an unsupported type." },
-    { HTTP_EXPECTATION_FAILED,       "expectation_failed",     "The Expect header cannot be met." },
-    { HTTP_TOO_MANY_REQUESTS,        "rate_limited",           "Too many requests; retry later." },
-    { HTTP_INTERNAL_SERVER_ERROR,    "internal_error",         "An internal error occurred." },
-    { HTTP_NOT_IMPLEMENTED,          "not_implemented",        "This method is not implemented." },
-    { HTTP_BAD_GATEWAY,              "bad_gateway",            "An upstream service failed." },
-    { HTTP_SERVICE_UNAVAILABLE,      "service_unavailable",    "The service is temporarily unavailable." },
-    { HTTP_GATEWAY_TIME_OUT,         "gateway_timeout",        "An upstream service timed out." },
-};
-
-#define N_DEFAULT_ERRORS (sizeof(default_errors) / sizeof(default_errors[0]))
-
-int gh_fail(request_rec *r, int status, const char *code, const char *message)
-{
-    apr_table_setn(r->notes, NOTE_STATUS, apr_itoa(r->pool, status));
-    apr_table_setn(r->notes, NOTE_CODE, code);
-    apr_table_setn(r->notes, NOTE_MESSAGE, message);
-    ap_custom_response(r, status, GH_ERROR_URI);
-    return status;
-}
 
 int gh_http_require(request_rec *r, gh_need_e need)
 {
@@ -70,15 +30,9 @@ int gh_http_require(request_rec *r, gh_need_e need)
         return OK;
     }
     gh_config_need(need, &what, &settings);
-    return gh_fail(r, HTTP_SERVICE_UNAVAILABLE, "not_configured",
+    return gh_fail(r, GH_E_NOT_CONFIGURED,
                    apr_psprintf(r->pool, "%s: not configured on this server; set %s.",
                                 what, settings));
-}
-
-void gh_http_failure(const request_rec *r, const char **code, const char **message)
-{
-    *code = apr_table_get(r->notes, NOTE_CODE);
-    *message = apr_table_get(r->notes, NOTE_MESSAGE);
 }
 
 /* The handler name SetHandler gives this request, from the <Location>
@@ -107,20 +61,15 @@ int gh_http_translate(request_rec *r)
     st->in_area = 1;
     st->handler = h;
     for (int i = 0; seed_error_handlers[i]; i++) {
-        st->seed_errors |= strcasecmp(h, seed_error_handlers[i]) == 0;
+        if (strcasecmp(h, seed_error_handlers[i]) == 0) {
+            gh_response_seed_shape(r);
+        }
     }
     ap_set_module_config(r->request_config, &gamehoney_module, st);
-    gh_http_json_errors(r);
+    gh_response_json_errors(r);
     /* Nothing here is a file: skip DocumentRoot and the directory walk. */
     r->filename = apr_pstrcat(r->pool, "gamehoney:", r->uri, NULL);
     return OK;
-}
-
-void gh_http_json_errors(request_rec *r)
-{
-    for (apr_size_t i = 0; i < N_DEFAULT_ERRORS; i++) {
-        ap_custom_response(r, default_errors[i].status, GH_ERROR_URI);
-    }
 }
 
 int gh_http_map_to_storage(request_rec *r)
@@ -140,62 +89,6 @@ const char *gh_http_area_handler(const request_rec *r)
     return st != NULL && st->in_area ? st->handler : NULL;
 }
 
-int gh_http_authz_denied(request_rec *orig)
-{
-    const char *type = ap_auth_type(orig);
-
-    while (orig->prev) {
-        orig = orig->prev;
-    }
-    /* AuthType GameHoney sets r->user only for a verified token */
-    return orig->status == HTTP_UNAUTHORIZED && orig->user != NULL
-        && type && strcasecmp(type, "GameHoney") == 0;
-}
-
-int gh_http_error_document(request_rec *r, int lookup_uri)
-{
-    const char *code, *message;
-    const gh_req_t *st;
-    json_object *body;
-
-    if (lookup_uri || r->prev == NULL || strcmp(r->uri, GH_ERROR_URI) != 0) {
-        return DECLINED;
-    }
-    if (gh_http_authz_denied(r->prev)) {
-        /* httpd answers 401 to an authenticated user that authorization
-         * refuses, so that a Basic client asks again; a verified bearer
-         * token is not wrong, it is not enough: 403 */
-        r->status = HTTP_FORBIDDEN;
-        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
-    }
-    code = apr_table_get(r->prev->notes, NOTE_CODE);
-    message = apr_table_get(r->prev->notes, NOTE_MESSAGE);
-    /* the recorded reason only if it is the reason for this status */
-    if (code == NULL || message == NULL
-        || apr_atoi64(apr_table_get(r->prev->notes, NOTE_STATUS)) != r->status) {
-        code = "error";
-        message = "The request failed.";
-        for (apr_size_t i = 0; i < N_DEFAULT_ERRORS; i++) {
-            if (default_errors[i].status == r->status) {
-                code = default_errors[i].code;
-                message = default_errors[i].message;
-                break;
-            }
-        }
-    }
-    body = gh_json_object(r->pool);
-    st = ap_get_module_config(r->prev->request_config, &gamehoney_module);
-    if (st && st->seed_errors) {
-        json_object_object_add(body, "status", json_object_new_string("fail"));
-        json_object_object_add(body, "msg", json_object_new_string(message));
-    }
-    else {
-        json_object_object_add(body, "error", json_object_new_string(code));
-        json_object_object_add(body, "message", json_object_new_string(message));
-    }
-    return gh_http_send_json(r, r->status, body);
-}
-
 int gh_http_int(request_rec *r, json_object *obj, const char *name, apr_int64_t min,
                 apr_int64_t max, apr_int64_t *out)
 {
@@ -205,24 +98,9 @@ int gh_http_int(request_rec *r, json_object *obj, const char *name, apr_int64_t 
      * integer token is an integer */
     if (!json_object_object_get_ex(obj, name, &v) || !json_object_is_type(v, json_type_int)
         || (*out = json_object_get_int64(v)) < min || *out > max) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        apr_psprintf(r->pool, "%s must be a whole number from %" APR_INT64_T_FMT
                                     " to %" APR_INT64_T_FMT ".", name, min, max));
-    }
-    return OK;
-}
-
-int gh_http_send_json(request_rec *r, int status, json_object *obj)
-{
-    apr_size_t len;
-    const char *text = gh_json_serialize(obj, &len);
-
-    r->status = status;
-    ap_set_content_type(r, "application/json");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    ap_set_content_length(r, len);
-    if (!r->header_only) {
-        ap_rwrite(text, (int)len, r);
     }
     return OK;
 }
@@ -239,8 +117,7 @@ const char *gh_http_mount(request_rec *r)
     return apr_pstrmemdup(r->pool, mount, n);
 }
 
-/* r's path relative to its area's mount, or NULL when outside it. */
-static const char *area_path(request_rec *r)
+const char *gh_http_area_path(request_rec *r)
 {
     const char *mount = gh_http_mount(r);
     apr_size_t n = strlen(mount);
@@ -253,48 +130,8 @@ static const char *area_path(request_rec *r)
 
 int gh_http_route_index(request_rec *r, const gh_route_t *table)
 {
-    const char *path = area_path(r);
+    const char *path = gh_http_area_path(r);
     return path ? gh_route_index(r->pool, table, r->method, path) : -1;
-}
-
-int gh_http_dispatch(request_rec *r, const gh_route_t *table)
-{
-    const char *path = area_path(r), *allow = NULL;
-    const gh_route_t *rt;
-    gh_route_params_t params;
-
-    if (path == NULL) {
-        return gh_fail(r, HTTP_NOT_FOUND, "not_found", "No such resource.");
-    }
-
-    switch (gh_route_find(r->pool, table, r->method, path, &rt, &params, &allow)) {
-    case GH_ROUTE_NOT_FOUND:
-        return gh_fail(r, HTTP_NOT_FOUND, "not_found", "No such resource.");
-    case GH_ROUTE_BAD_METHOD:
-        apr_table_setn(r->err_headers_out, "Allow", allow);
-        return gh_fail(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                       apr_pstrcat(r->pool, "Allowed methods: ", allow, NULL));
-    case GH_ROUTE_BAD_PARAM:
-        return gh_fail(r, HTTP_BAD_REQUEST, "bad_path",
-                       "The request path is not valid URL-encoded UTF-8.");
-    case GH_ROUTE_FOUND:
-        break;
-    }
-    if ((rt->flags & GH_ROUTE_USER) && gh_auth_token(r) == NULL) {
-        int status = gh_auth_user(r);
-        if (status != OK) {
-            return status;
-        }
-    }
-    if ((rt->flags & GH_ROUTE_AUTH) && r->user == NULL) {
-        /* Refuse rather than serve a protected route unauthenticated. */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "route %s %s needs authentication, but its <Location> "
-                      "has no AuthType and Require", rt->method, rt->pattern);
-        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "server_misconfigured",
-                       "This endpoint is not configured for authentication.");
-    }
-    return rt->handler(r, &params);
 }
 
 int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len)
@@ -311,10 +148,10 @@ int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len)
         char *end;
         apr_off_t declared;
         if (apr_strtoff(&declared, cl, &end, 10) != APR_SUCCESS || *end || declared < 0) {
-            return gh_fail(r, HTTP_BAD_REQUEST, "bad_request", "Content-Length is invalid.");
+            return gh_fail(r, GH_E_BAD_REQUEST, "Content-Length is invalid.");
         }
         if (declared > limit) {
-            return gh_fail(r, HTTP_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+            return gh_fail(r, GH_E_PAYLOAD_TOO_LARGE,
                            apr_psprintf(r->pool, "The request body exceeds %" APR_OFF_T_FMT
                                         " bytes.", limit));
         }
@@ -330,8 +167,8 @@ int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len)
             if (!ap_is_HTTP_ERROR(status)) {
                 return status;      /* an input filter already answered */
             }
-            return gh_fail(r, status, status == HTTP_REQUEST_ENTITY_TOO_LARGE
-                           ? "payload_too_large" : "bad_request",
+            return gh_fail(r, status == HTTP_REQUEST_ENTITY_TOO_LARGE
+                           ? GH_E_PAYLOAD_TOO_LARGE : GH_E_BAD_REQUEST,
                            "The request body could not be read.");
         }
         while (!APR_BRIGADE_EMPTY(bb)) {
@@ -345,12 +182,12 @@ int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len)
                 const char *data;
                 apr_size_t n;
                 if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS) {
-                    return gh_fail(r, HTTP_BAD_REQUEST, "bad_request",
+                    return gh_fail(r, GH_E_BAD_REQUEST,
                                    "The request body could not be read.");
                 }
                 total += n;
                 if (total > limit) {
-                    return gh_fail(r, HTTP_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                    return gh_fail(r, GH_E_PAYLOAD_TOO_LARGE,
                                    apr_psprintf(r->pool, "The request body exceeds %"
                                                 APR_OFF_T_FMT " bytes.", limit));
                 }
@@ -363,7 +200,7 @@ int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len)
     out = apr_palloc(r->pool, (apr_size_t)total + 1);
     outlen = (apr_size_t)total;
     if (apr_brigade_flatten(kept, out, &outlen) != APR_SUCCESS) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "bad_request", "The request body could not be read.");
+        return gh_fail(r, GH_E_BAD_REQUEST, "The request body could not be read.");
     }
     apr_brigade_destroy(kept);
     out[outlen] = '\0';
@@ -383,7 +220,7 @@ int gh_http_read_json(request_rec *r, json_object **out)
         apr_size_t n = strcspn(ctype, "; \t");
         if (n != sizeof("application/json") - 1
             || strncasecmp(ctype, "application/json", n) != 0) {
-            return gh_fail(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+            return gh_fail(r, GH_E_UNSUPPORTED_MEDIA_TYPE,
                            "The request body must be application/json.");
         }
     }
@@ -391,7 +228,7 @@ int gh_http_read_json(request_rec *r, json_object **out)
         return status;
     }
     if (gh_json_parse(r->pool, buf, len, out, &err) != 0) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_json", err);
+        return gh_fail(r, GH_E_INVALID_JSON, err);
     }
     return OK;
 }
@@ -401,7 +238,7 @@ int gh_http_read_object(request_rec *r, json_object **out)
     int status = gh_http_read_json(r, out);
 
     if (status == OK && !json_object_is_type(*out, json_type_object)) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        "The request body must be a JSON object.");
     }
     return status;
@@ -415,27 +252,27 @@ int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t
 
     *out = NULL;
     if (!json_object_object_get_ex(obj, name, &v) || json_object_is_type(v, json_type_null)) {
-        return required ? gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return required ? gh_fail(r, GH_E_INVALID_REQUEST,
                                   apr_psprintf(r->pool, "%s is required.", name))
                         : OK;
     }
     if (!json_object_is_type(v, json_type_string)) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        apr_psprintf(r->pool, "%s must be a string.", name));
     }
     *out = json_object_get_string(v);
     len = (apr_size_t)json_object_get_string_len(v);
     if (strlen(*out) != len) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        apr_psprintf(r->pool, "%s contains a forbidden character (NUL).", name));
     }
     if (len == 0 || gh_utf8_length(*out) > max) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        apr_psprintf(r->pool, "%s must be 1 to %" APR_SIZE_T_FMT " characters.",
                                     name, max));
     }
     if (gh_has_control(*out)) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        apr_psprintf(r->pool, "%s must not contain control characters.", name));
     }
     return OK;
@@ -461,7 +298,7 @@ int gh_http_query(request_rec *r, apr_table_t **out)
         }
         if (ap_unescape_urlencoded(pair) != OK || ap_unescape_urlencoded(value) != OK
             || !gh_utf8_valid(pair, strlen(pair)) || !gh_utf8_valid(value, strlen(value))) {
-            return gh_fail(r, HTTP_BAD_REQUEST, "bad_query",
+            return gh_fail(r, GH_E_BAD_QUERY,
                            "The query string is not valid URL-encoded UTF-8.");
         }
         apr_table_addn(t, pair, value);
@@ -490,7 +327,7 @@ int gh_http_query_one(request_rec *r, apr_table_t *query, const char *name,
 
     apr_table_do(count_value, &f, query, name, NULL);
     if (f.count > 1) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "bad_query",
+        return gh_fail(r, GH_E_BAD_QUERY,
                        apr_psprintf(r->pool, "%s is given more than once.", name));
     }
     *value = f.value;

@@ -1,7 +1,6 @@
-/* HTTP in and out for every area: route dispatch, bounded body reading,
- * query parsing, JSON responses, and the JSON error model
- * {"error": code, "message": text} for errors raised anywhere, including
- * by httpd's own auth modules. */
+/* Request I/O for every area: which requests are ours and where their
+ * area is mounted, bounded body reading, JSON fields and query parsing.
+ * Failures are recorded with gh_fail (gh_response.h). */
 #ifndef GH_HTTP_H
 #define GH_HTTP_H
 
@@ -9,45 +8,22 @@
 #include <json-c/json.h>
 
 #include "gh_config.h"
+#include "gh_response.h"
 #include "gh_route.h"
-
-/* Internal URI that renders JSON error documents; reachable only through
- * an internal redirect, never from outside. */
-#define GH_ERROR_URI "/.gamehoney/error"
-
-/* Records why a request fails and returns status, for a handler or hook
- * to return: `return gh_fail(r, HTTP_BAD_REQUEST, "bad_input", "...")`.
- * httpd then renders the JSON error document with the original status and
- * every header set in r->err_headers_out. */
-int gh_fail(request_rec *r, int status, const char *code, const char *message);
 
 /* OK when the server has what `need` asks for; otherwise 503
  * not_configured naming the settings to give (logged once at startup,
  * not here). */
 int gh_http_require(request_rec *r, gh_need_e need);
 
-/* The code and message gh_fail last recorded on r (NULL when none). */
-void gh_http_failure(const request_rec *r, const char **code, const char **message);
-
 /* translate_name hook: a request inside a gamehoney-* handler's
  * <Location> is marked as ours, has httpd's own error responses (401, 403,
  * 413, 429, 5xx...) rendered as JSON, and is not mapped to a file. */
 int gh_http_translate(request_rec *r);
 
-/* Renders httpd's own error responses for r as JSON (called for every
- * request in a gamehoney area, and by AuthType GameHoney anywhere). */
-void gh_http_json_errors(request_rec *r);
-
 /* map_to_storage hook: skips the directory walk for our requests, as
  * mod_proxy does for its own. */
 int gh_http_map_to_storage(request_rec *r);
-
-/* Whether the 401 given to r (the original request) is authorization
- * refusing a user that AuthType GameHoney did authenticate. */
-int gh_http_authz_denied(request_rec *r);
-
-/* quick_handler hook that writes the JSON error document. */
-int gh_http_error_document(request_rec *r, int lookup_uri);
 
 /* Non-zero when r was classified as a gamehoney area request. */
 int gh_http_in_area(const request_rec *r);
@@ -64,9 +40,8 @@ int gh_http_route_index(request_rec *r, const gh_route_t *table);
  * without a trailing slash: "" for the root. */
 const char *gh_http_mount(request_rec *r);
 
-/* Finds the route for r in table, relative to the <Location> it is
- * mounted at, checks its flags and runs it; 404 or 405 otherwise. */
-int gh_http_dispatch(request_rec *r, const gh_route_t *table);
+/* r's path relative to its area's mount, or NULL when outside it. */
+const char *gh_http_area_path(request_rec *r);
 
 /* Reads the whole request body, bounded by GameHoneyMaxBody (413 beyond
  * it). The buffer is NUL-terminated. Returns OK or a failed status. */
@@ -102,8 +77,5 @@ int gh_http_query_one(request_rec *r, apr_table_t *query, const char *name,
 /* An id for this request's log lines and records: mod_unique_id's when it
  * is loaded, else httpd's log id; NULL if neither is available. */
 const char *gh_http_request_id(request_rec *r);
-
-/* Sends obj as the JSON response with the given status. Returns OK. */
-int gh_http_send_json(request_rec *r, int status, json_object *obj);
 
 #endif

@@ -98,10 +98,10 @@ typedef struct {
 static int user_query(request_rec *r, query_t *q, gh_user_t *user)
 {
     const char **row;
-    int status = gh_db_query(r, q->label, q->nargs, q->args, &q->rows);
+    int status = gh_answer(r, gh_db_query(r, q->label, q->nargs, q->args, &q->rows));
 
     if (status == HTTP_CONFLICT) {
-        status = gh_db_query(r, q->label, q->nargs, q->args, &q->rows);
+        status = gh_answer(r, gh_db_query(r, q->label, q->nargs, q->args, &q->rows));
     }
 
     if (status != OK) {
@@ -181,7 +181,7 @@ int gh_identity_resolve(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, 
     profile_args(&q, idp, prof);
     status = user_query(r, &q, user);
     return status == HTTP_NOT_FOUND
-         ? gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error", "An internal error occurred.")
+         ? gh_fail(r, GH_E_INTERNAL_ERROR, "An internal error occurred.")
          : status;
 }
 
@@ -200,11 +200,11 @@ int gh_identity_login(request_rec *r, gh_idp_e idp, const gh_profile_t *prof,
     q.args[q.nargs++] = apr_itoa(r->pool, gh_session_refresh_ttl(r->server));
     status = user_query(r, &q, user);
     if (status == HTTP_NOT_FOUND) {
-        return gh_fail(r, HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+        return gh_fail(r, GH_E_INTERNAL_ERROR,
                        "An internal error occurred.");
     }
     if (status == OK && !user->active) {
-        return gh_fail(r, HTTP_FORBIDDEN, "account_disabled", "This account is disabled.");
+        return gh_fail(r, GH_E_ACCOUNT_DISABLED, "This account is disabled.");
     }
     return status;
 }

@@ -22,11 +22,11 @@ int gh_page_query(request_rec *r, apr_int64_t dflt, apr_int64_t max, gh_page_t *
     page->limit = dflt;
     if (limit && (gh_parse_int64_dec(limit, &page->limit) != 0 || page->limit < 1
                   || page->limit > max)) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request", apr_psprintf(r->pool,
+        return gh_fail(r, GH_E_INVALID_REQUEST, apr_psprintf(r->pool,
                        "limit must be a whole number from 1 to %" APR_INT64_T_FMT ".", max));
     }
     if (cursor && gh_cursor_parse(r->pool, cursor, &id) != 0) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        "cursor must be a next_cursor this list gave.");
     }
     page->before = cursor ? apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id) : NULL;

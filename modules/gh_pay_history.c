@@ -46,7 +46,7 @@ static int page_cancels(request_rec *r, apr_hash_t *lists, const char **ids, int
         return OK;
     }
     args[0] = gh_pg_array(r->pool, ids, n);
-    if ((status = gh_db_query(r, "gh_ph_cancels", 1, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_ph_cancels", 1, args, &rows))) != OK) {
         return status;
     }
     for (int i = 0; i < rows->nelts; i++) {
@@ -72,7 +72,7 @@ int gh_pay_history_orders(request_rec *r, const char *user_id, const gh_page_t *
     json_object *list;
     int status, n = 0;
 
-    if ((status = gh_db_query(r, "gh_ph_orders", 3, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_ph_orders", 3, args, &rows))) != OK) {
         return status;
     }
     *out = gh_json_object(r->pool);
@@ -112,12 +112,12 @@ int gh_pay_history_points(request_rec *r, const char *user_id, const gh_page_t *
     json_object *list;
     int status;
 
-    if ((status = gh_db_query(r, "gh_ph_user", 1, args, &users)) != OK
-        || (status = gh_db_query(r, "gh_ph_ledger", 3, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_ph_user", 1, args, &users))) != OK
+        || (status = gh_answer(r, gh_db_query(r, "gh_ph_ledger", 3, args, &rows))) != OK) {
         return status;
     }
     if (users->nelts == 0) {
-        return gh_fail(r, HTTP_NOT_FOUND, "user_not_found", "The user no longer exists.");
+        return gh_fail(r, GH_E_USER_NOT_FOUND, "The user no longer exists.");
     }
     user = APR_ARRAY_IDX(users, 0, const char **);
     *out = gh_json_object(r->pool);

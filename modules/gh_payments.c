@@ -86,7 +86,7 @@ int gh_pay_idempotency_key(request_rec *r, const char **key)
     for (n = 0; k[n] > 0x20 && k[n] < 0x7f; n++) {
     }
     if (n == 0 || k[n] != '\0' || n > IDEMPOTENCY_KEY_MAX) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "invalid_request",
+        return gh_fail(r, GH_E_INVALID_REQUEST,
                        "Idempotency-Key must be 1 to 300 printable ASCII characters.");
     }
     return OK;
@@ -114,12 +114,12 @@ int gh_pay_load(request_rec *r, const char *order_id, gh_pay_order_t *o)
     apr_array_header_t *rows;
     int status;
 
-    if ((status = gh_db_query(r, "gh_pay_order", 1, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_pay_order", 1, args, &rows))) != OK) {
         return status;
     }
     if (rows->nelts == 0
         || strcmp(APR_ARRAY_IDX(rows, 0, const char **)[2], "toss") != 0) {
-        return gh_fail(r, HTTP_NOT_FOUND, "order_not_found", "No such order.");
+        return gh_fail(r, GH_E_ORDER_NOT_FOUND, "No such order.");
     }
     gh_pay_order_row(APR_ARRAY_IDX(rows, 0, const char **), o);
     return OK;
@@ -177,7 +177,7 @@ int gh_pay_credit(request_rec *r, const char *order_id, const char *payment_key,
 {
     const char *args[] = { order_id, payment_key, iso_time(approved_at) };
     apr_array_header_t *rows;
-    int status = gh_db_query(r, "gh_pay_credit", 3, args, &rows);
+    int status = gh_answer(r, gh_db_query(r, "gh_pay_credit", 3, args, &rows));
 
     *credited = status == OK && counted(rows);
     if (*credited) {
@@ -191,7 +191,7 @@ int gh_pay_mark(request_rec *r, const char *order_id, const char *status, const 
 {
     const char *args[] = { status, code, message, order_id, status };
     apr_array_header_t *rows;
-    int rv = gh_db_query(r, "gh_pay_mark", 5, args, &rows);
+    int rv = gh_answer(r, gh_db_query(r, "gh_pay_mark", 5, args, &rows));
 
     *changed = rv == OK && rows->nelts > 0;
     return rv;
@@ -232,11 +232,11 @@ int gh_pay_refund(request_rec *r, const char *payment_key, const char *cid,
         const char *args[] = { a->code, cid };
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refund %s refused by Toss: %s; the points "
                       "are given back", cid, a->code);
-        return gh_db_query(r, "gh_pay_cancel_fail", 2, args, &rows);
+        return gh_answer(r, gh_db_query(r, "gh_pay_cancel_fail", 2, args, &rows));
     }
     if (a->code == NULL && a->last_transaction_key) {
         const char *args[] = { a->last_transaction_key, cid, int_text(r, a->balance_amount) };
-        return gh_db_query(r, "gh_pay_cancel_done", 3, args, &rows);
+        return gh_answer(r, gh_db_query(r, "gh_pay_cancel_done", 3, args, &rows));
     }
     return OK;                       /* transient, or no key: still PENDING */
 }
@@ -249,7 +249,7 @@ static int settle_pending(request_rec *r, const gh_pay_order_t *o, int *changed)
     gh_tp_answer_t a;
     int status;
 
-    if ((status = gh_db_query(r, "gh_pay_pending", 1, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_pay_pending", 1, args, &rows))) != OK) {
         return status;
     }
     for (int i = 0; i < rows->nelts; i++) {
@@ -285,7 +285,7 @@ static int sync_refunds(request_rec *r, const gh_pay_order_t *o, const gh_tp_ans
     args[2] = gh_pg_array(r->pool, amounts, a->ncancels);
     args[3] = gh_pg_array(r->pool, reasons, a->ncancels);
     args[4] = int_text(r, a->balance_amount);
-    if ((status = gh_db_query(r, "gh_pay_sync", 5, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_pay_sync", 5, args, &rows))) != OK) {
         return status;
     }
     row = APR_ARRAY_IDX(rows, 0, const char **);
@@ -327,7 +327,7 @@ int gh_pay_reconcile(request_rec *r, gh_pay_order_t *o, const gh_tp_answer_t *a,
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "Toss payment %s (order %s, %" APR_INT64_T_FMT
                       " won) does not match order %s (%" APR_INT64_T_FMT " won); left alone",
                       a->payment_key, a->order_id, a->total_amount, o->order_id, o->amount);
-        return gh_fail(r, HTTP_CONFLICT, "payment_mismatch",
+        return gh_fail(r, GH_E_PAYMENT_MISMATCH,
                        "Toss's payment does not match this order.");
     }
     if (gh_pay_open(o) && ((status = reconcile_open(r, o, a, changed)) != OK
@@ -349,7 +349,7 @@ int gh_pay_entry_check(request_rec *r, const gh_pay_entry_t *e, const char *user
 {
     if (e->replay && ((e->delta < 0 ? -e->delta : e->delta) != amount
                       || strcmp(e->reason, reason) != 0 || strcmp(e->user_id, user_id) != 0)) {
-        return gh_fail(r, HTTP_UNPROCESSABLE_ENTITY, "idempotency_key_reused",
+        return gh_fail(r, GH_E_IDEMPOTENCY_KEY_REUSED,
                        "This Idempotency-Key was used for a different request.");
     }
     return OK;
@@ -363,10 +363,10 @@ int gh_pay_points_entry(request_rec *r, const char *label, const char *user_id,
                            reason, src, actor };
     apr_array_header_t *rows;
     const char **row;
-    int status = gh_db_query(r, label, 5, args, &rows);
+    int status = gh_answer(r, gh_db_query(r, label, 5, args, &rows));
 
     if (status == HTTP_CONFLICT) {      /* the same src committed first: replay it */
-        status = gh_db_query(r, label, 5, args, &rows);
+        status = gh_answer(r, gh_db_query(r, label, 5, args, &rows));
     }
     memset(e, 0, sizeof(*e));
     if (status != OK || rows->nelts == 0) {

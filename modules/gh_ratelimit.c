@@ -154,7 +154,7 @@ static int too_many(request_rec *r, const counter_t *c, apr_interval_time_t wind
     gh_metrics_refusal(kind);
     apr_table_setn(r->err_headers_out, "Retry-After",
                    apr_ltoa(r->pool, secs > 0 ? secs : 1));
-    return gh_fail(r, HTTP_TOO_MANY_REQUESTS, "rate_limited", message);
+    return gh_fail(r, GH_E_RATE_LIMITED, message);
 }
 
 /* Basic credentials sent where this <Location> checks them: only there can

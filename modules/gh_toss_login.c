@@ -41,20 +41,20 @@ static int call(request_rec *r, const char *method, const char *path, const char
         headers[1] = apr_pstrcat(r->pool, "Authorization: Bearer ", bearer, NULL);
     }
     if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, &why)) != GH_CURL_OK) {
-        return gh_curl_fail(r, rc, SERVICE, why);
+        return gh_answer(r, gh_curl_fail(r, rc, SERVICE, why));
     }
     if (gh_json_parse(r->pool, resp.body, resp.len, &doc, &err) != 0
         || !json_object_is_type(doc, json_type_object)) {
-        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
-                                                        path, resp.status));
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
+                                                        path, resp.status)));
     }
     type = gh_json_str(doc, "resultType");
     if (type && strcmp(type, "SUCCESS") == 0 && (*success = gh_json_obj(doc, "success"))) {
         return OK;
     }
     if (resp.status >= 500) {           /* Toss failed; it did not refuse us */
-        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld", path,
-                                                        resp.status));
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld", path,
+                                                        resp.status)));
     }
     if (type && strcmp(type, "FAIL") == 0) {
         *refused = gh_json_str(gh_json_obj(doc, "error"), "errorCode");
@@ -65,8 +65,8 @@ static int call(request_rec *r, const char *method, const char *path, const char
         *refused = gh_json_str(doc, "error");
         return OK;
     }
-    return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, no envelope",
-                                                    path, resp.status));
+    return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, no envelope",
+                                                    path, resp.status)));
 }
 
 /* A personal field: decrypted when Toss's key is configured, else unset. */
@@ -86,8 +86,8 @@ static int personal(request_rec *r, json_object *me, const char *name, const cha
                              strlen(sc->toss_decrypt_aad), raw, rawlen, &plain,
                              &plainlen) != 0
         || strlen((const char *)plain) != plainlen) {
-        return gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, "login-me field ", name,
-                                                       " does not decrypt", NULL));
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, "login-me field ", name,
+                                                       " does not decrypt", NULL)));
     }
     *out = (const char *)plain;
     return OK;
@@ -108,21 +108,21 @@ int gh_toss_login(request_rec *r, const char *code, const char *referrer, gh_pro
         return status;
     }
     if (refused && strcmp(refused, "INTERNAL_ERROR") == 0) {
-        return gh_upstream_bad(r, SERVICE, "generate-token: INTERNAL_ERROR");
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, "generate-token: INTERNAL_ERROR"));
     }
     if (refused) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "Toss refused the code: %s", refused);
-        return gh_fail(r, HTTP_UNAUTHORIZED, "invalid_grant",
+        return gh_fail(r, GH_E_INVALID_GRANT,
                        "Toss refused the authorization code.");
     }
     if ((access = gh_json_str(tok, "accessToken")) == NULL) {
-        return gh_upstream_bad(r, SERVICE, "generate-token gave no accessToken");
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, "generate-token gave no accessToken"));
     }
     if ((status = call(r, "GET", "/login-me", NULL, access, 0, &me, &refused)) != OK) {
         return status;
     }
     if (refused) {
-        return gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, "login-me: ", refused, NULL));
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, "login-me: ", refused, NULL)));
     }
     memset(prof, 0, sizeof(*prof));
     /* userKey is a number; a decimal string is tolerated */
@@ -132,7 +132,7 @@ int gh_toss_login(request_rec *r, const char *code, const char *referrer, gh_pro
         prof->sub = v > 0 ? apr_psprintf(r->pool, "%" APR_INT64_T_FMT, v) : NULL;
     }
     if (prof->sub == NULL) {
-        return gh_upstream_bad(r, SERVICE, "login-me gave no valid userKey");
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, "login-me gave no valid userKey"));
     }
     if ((status = personal(r, me, "name", &prof->name)) != OK
         || (status = personal(r, me, "email", &prof->email)) != OK

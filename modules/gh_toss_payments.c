@@ -90,28 +90,28 @@ int gh_tp_call(request_rec *r, const char *path, json_object *body, const char *
         headers[h++] = apr_pstrcat(r->pool, "Idempotency-Key: ", idem_key, NULL);
     }
     if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, &why)) != GH_CURL_OK) {
-        return gh_curl_fail(r, rc, SERVICE, apr_pstrcat(r->pool, path, ": ", why, NULL));
+        return gh_answer(r, gh_curl_fail(r, rc, SERVICE, apr_pstrcat(r->pool, path, ": ", why, NULL)));
     }
     out->http_status = resp.status;
     if (gh_json_parse(r->pool, resp.body, resp.len, &doc, &err) != 0
         || !json_object_is_type(doc, json_type_object)) {
-        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
-                                                        path, resp.status));
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
+                                                        path, resp.status)));
     }
     if (resp.status == HTTP_OK) {
         if (read_payment(r->pool, doc, out) != 0 || out->payment_key == NULL
             || out->order_id == NULL || out->status == NULL
             || out->total_amount < 0 || out->balance_amount < 0) {
-            return gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, path,
-                                                           ": not a Payment", NULL));
+            return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, path,
+                                                           ": not a Payment", NULL)));
         }
         return OK;
     }
     out->code = gh_json_str(doc, "code");
     out->message = gh_json_str(doc, "message");
     if (out->code == NULL) {
-        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld without a code",
-                                                        path, resp.status));
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld without a code",
+                                                        path, resp.status)));
     }
     if (out->message == NULL) {
         out->message = out->code;
@@ -129,6 +129,6 @@ int gh_tp_fail_transient(request_rec *r, const gh_tp_answer_t *a)
 {
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SERVICE " failed for now: HTTP %ld %s",
                   a->http_status, a->code);
-    return gh_fail(r, HTTP_BAD_GATEWAY, "upstream_error",
+    return gh_fail(r, GH_E_UPSTREAM_ERROR,
                    SERVICE " failed for now; retry later.");
 }

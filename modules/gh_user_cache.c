@@ -10,6 +10,7 @@
 
 #include "gh_bus.h"
 #include "gh_private.h"
+#include "gh_response.h"
 #include "gh_user_cache.h"
 
 #define CHANNEL     "gamehoney_users"
@@ -119,7 +120,7 @@ int gh_user_cache_get(request_rec *r, apr_int64_t id, gh_user_state_t *out)
         generation = cache.generation;
         apr_thread_mutex_unlock(cache.lock);
     }
-    if ((status = gh_db_query(r, "gh_user_state", 1, args, &rows)) != OK) {
+    if ((status = gh_answer(r, gh_db_query(r, "gh_user_state", 1, args, &rows))) != OK) {
         return status;
     }
     memset(&fresh, 0, sizeof(fresh));

@@ -67,17 +67,17 @@ int gh_ws_check(request_rec *r)
     if (r->method_number != M_GET || r->proto_num < HTTP_VERSION(1, 1)
         || !has_token(r->pool, apr_table_get(r->headers_in, "Upgrade"), "websocket")
         || !has_token(r->pool, apr_table_get(r->headers_in, "Connection"), "upgrade")) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "not_websocket",
+        return gh_fail(r, GH_E_NOT_WEBSOCKET,
                        "This is a WebSocket endpoint: send an HTTP/1.1 GET upgrade.");
     }
     if (version == NULL || strcmp(version, "13") != 0) {
         apr_table_setn(r->err_headers_out, "Sec-WebSocket-Version", "13");
-        return gh_fail(r, HTTP_UPGRADE_REQUIRED, "unsupported_version",
+        return gh_fail(r, GH_E_UNSUPPORTED_VERSION,
                        "Only WebSocket version 13 is spoken here.");
     }
     if (key == NULL || gh_base64_decode(r->pool, key, strlen(key), 0, &raw, &n) != 0
         || n != 16) {
-        return gh_fail(r, HTTP_BAD_REQUEST, "bad_websocket_key",
+        return gh_fail(r, GH_E_BAD_WEBSOCKET_KEY,
                        "Sec-WebSocket-Key must be the base64 of 16 bytes.");
     }
     return OK;

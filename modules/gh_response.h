@@ -1,0 +1,72 @@
+/* The module's answers: JSON responses and the JSON error model
+ * {"error": code, "message": text}, for errors raised by an area and for
+ * httpd's own (401, 413, 5xx...). The one place that turns an error code
+ * or a core result into an HTTP status. A leaf: httpd, json-c and the
+ * two plain-data headers below, nothing else of ours. */
+#ifndef GH_RESPONSE_H
+#define GH_RESPONSE_H
+
+#include "httpd.h"
+#include <json-c/json.h>
+
+#include "gh_errors.h"
+#include "gh_result.h"
+
+/* Internal URI that renders JSON error documents; reachable only through
+ * an internal redirect, never from outside. */
+#define GH_ERROR_URI "/.gamehoney/error"
+
+/* The registry's status, code and default message of err. */
+int gh_err_status(gh_err_e err);
+const char *gh_err_code(gh_err_e err);
+const char *gh_err_message(gh_err_e err);
+
+/* Records why a request fails and returns err's status, for a handler or
+ * hook to return: `return gh_fail(r, GH_E_INVALID_REQUEST, "...")`; a NULL
+ * message is err's default. httpd then renders the JSON error document
+ * with that status and every header set in r->err_headers_out. */
+int gh_fail(request_rec *r, gh_err_e err, const char *message);
+
+/* As gh_fail, with the error httpd's own answers of status become (for
+ * an area whose seed fixes statuses but no codes). */
+int gh_fail_status(request_rec *r, int status, const char *message);
+
+/* The default error of a result's kind (not_found, conflict,
+ * database_unavailable, upstream_timeout...), with its message. */
+int gh_fail_result(request_rec *r, gh_result_t res);
+
+/* An area's own errors for a core's reasons: a table ended by a NULL
+ * reason. */
+typedef struct {
+    const char *reason;
+    gh_err_e err;
+} gh_reason_map_t;
+
+/* gh_fail with the error map gives res's reason, else gh_fail_result. */
+int gh_fail_mapped(request_rec *r, gh_result_t res, const gh_reason_map_t *map);
+
+/* OK for a result of kind GH_OK, else gh_fail_result(r, res): for
+ * `if ((status = gh_answer(r, gh_db_query(...))) != OK) return status;`. */
+int gh_answer(request_rec *r, gh_result_t res);
+
+/* Records on r a failure first recorded on another request, whose
+ * status, code and message gh_response_failure gave. */
+int gh_fail_again(request_rec *r, int status, const char *code, const char *message);
+
+/* The code and message gh_fail last recorded on r (NULL when none). */
+void gh_response_failure(const request_rec *r, const char **code, const char **message);
+
+/* Renders httpd's own error responses for r as JSON (called for every
+ * request in a gamehoney area, and by AuthType GameHoney anywhere). */
+void gh_response_json_errors(request_rec *r);
+
+/* r's errors keep their seed's {"status":"fail","msg":...} shape. */
+void gh_response_seed_shape(request_rec *r);
+
+/* quick_handler hook that writes the JSON error document. */
+int gh_response_error_document(request_rec *r, int lookup_uri);
+
+/* Sends obj as the JSON response with the given status. Returns OK. */
+int gh_send_json(request_rec *r, int status, json_object *obj);
+
+#endif
