@@ -606,7 +606,8 @@ const command_rec gh_config_directives[] = {
                   "URL path an area's routes are relative to (default: the <Location> path; "
                   "needed under <LocationMatch>)"),
     AP_INIT_TAKE1("GameHoneyMaxBody", set_max_body, NULL, DIR_CONF,
-                  "largest request body in bytes (default 65536); larger gets 413"),
+                  "deprecated alias of LimitRequestBody for the module's areas "
+                  "(kept for one release); the lower of the two applies"),
     AP_INIT_TAKE1("GameHoneyAuthUser", set_auth_user, NULL, DIR_CONF,
                   "user name accepted by 'AuthBasicProvider gamehoney'"),
     AP_INIT_TAKE1("GameHoneyAuthPassword", set_auth_password, NULL, DIR_CONF,

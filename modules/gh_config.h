@@ -194,11 +194,6 @@ void gh_config_need(gh_need_e need, const char **what, const char **settings);
  * calls it once per configuration that serves. */
 void gh_config_warn_unready(server_rec *s);
 
-static APR_INLINE apr_off_t gh_conf_max_body(const gh_dir_conf_t *dc)
-{
-    return dc->max_body == GH_UNSET ? GH_DEFAULT_MAX_BODY : dc->max_body;
-}
-
 static APR_INLINE gh_unlink_mode_e gh_conf_unlink_mode(const gh_dir_conf_t *dc)
 {
     return dc->unlink_mode == GH_UNSET ? GH_UNLINK_DELETE

@@ -134,9 +134,23 @@ int gh_http_route_index(request_rec *r, const gh_route_t *table)
     return path ? gh_route_index(r->pool, table, r->method, path) : -1;
 }
 
+/* The limit core's LimitRequestBody sets for r when the operator gave
+ * one; core's own default (1 GiB since 2.4.54, or none) is no limit for a
+ * JSON body read into memory, so an unset one is the module's default.
+ * GameHoneyMaxBody, the directive this one replaces, may only lower it:
+ * core's HTTP input filter enforces LimitRequestBody by itself. */
+apr_off_t gh_http_body_limit(request_rec *r)
+{
+    const core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
+    const gh_dir_conf_t *dc = gh_dir_conf(r);
+    apr_off_t limit = cd->limit_req_body > 0 ? cd->limit_req_body : GH_DEFAULT_MAX_BODY;
+
+    return dc->max_body != GH_UNSET && dc->max_body < limit ? dc->max_body : limit;
+}
+
 int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len)
 {
-    apr_off_t limit = gh_conf_max_body(gh_dir_conf(r));
+    apr_off_t limit = gh_http_body_limit(r);
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
     apr_bucket_brigade *bb, *kept;
     apr_off_t total = 0;

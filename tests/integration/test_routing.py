@@ -88,3 +88,42 @@ def test_max_body_directive(make_server, db_snapshot):
     assert db_snapshot() == before
     r = small.post(PATH, auth=AUTH, json={"userKey": 0})
     assert r.status_code == 200
+
+
+def test_limit_request_body_sets_the_areas_limit(make_server, pg, user, db_snapshot):
+    """Core's LimitRequestBody is the limit (issue 12): a declared or a
+    chunked body past it is a JSON 413 that changes nothing; one at it is
+    read."""
+    small = make_server("limitbody", "<Location /api/auth/disconnect-callback>\n"
+                                     "    LimitRequestBody 40\n</Location>\n")
+    before = db_snapshot()
+    r = small.post(PATH, auth=AUTH, json={"userKey": 1, "referrer": "WITHDRAWAL_TERMS"})
+    assert r.status_code == 413
+    assert r.json() == {"error": "payload_too_large",
+                        "message": "The request body exceeds 40 bytes."}
+
+    def chunks():
+        yield b'{"userKey": 1, '
+        yield b'"referrer": "WITHDRAWAL_TERMS"}'
+    r = small.post(PATH, auth=AUTH, data=chunks(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+    assert r.headers["Content-Type"] == "application/json"
+    assert r.json()["error"] == "payload_too_large"
+    assert db_snapshot() == before
+    key, _ = user()
+    body = b'{"userKey": %d}' % key
+    body += b" " * (40 - len(body))
+    r = small.post(PATH, auth=AUTH, data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 200
+    assert pg.scalar("SELECT count(*) FROM users WHERE toss_user_key = %s", (key,)) == 0
+
+
+def test_max_body_alias_only_lowers_limit_request_body(make_server, db_snapshot):
+    both = make_server("bothbody", "<Location /api/auth/disconnect-callback>\n"
+                                   "    LimitRequestBody 4096\n    GameHoneyMaxBody 32\n"
+                                   "</Location>\n")
+    before = db_snapshot()
+    r = both.post(PATH, auth=AUTH, json={"userKey": 1, "referrer": "WITHDRAWAL_TERMS"})
+    assert r.status_code == 413
+    assert r.json()["message"] == "The request body exceeds 32 bytes."
+    assert db_snapshot() == before
