@@ -3,11 +3,11 @@
  * and merged field by field from each part's table. */
 #include <string.h>
 
+#include "gh_cfg.h"
+
 #include "apr_file_io.h"
 #include "apr_strings.h"
 #include "http_log.h"
-
-#include "gh_cfg.h"
 
 static gh_cfg_part_t *const *parts;
 static int nparts;

@@ -106,7 +106,7 @@ typedef struct {
 } gh_cfg_slot_t;
 
 #define GH_CFG_SLOT(part, type, member) \
-    ((const void *)&(const gh_cfg_slot_t){ &(part), offsetof(type, member) })
+    ((void *)&(gh_cfg_slot_t){ &(part), offsetof(type, member) })
 
 /* The field a directive sets, in the config of cmd's server or in dcv. */
 void *gh_cfg_target(cmd_parms *cmd, void *dcv);

@@ -1,4 +1,6 @@
 /* Chat's settings (gh_chat_cfg.h). */
+#include <strings.h>
+
 #include "gh_chat_cfg.h"
 
 #define F(member, kind) GH_CFG_FIELD(gh_chat_cfg_t, member, kind)

@@ -2,10 +2,10 @@
  * their defaults and what sessions need. */
 #include <string.h>
 
+#include "gh_config.h"
+
 #include "apr_strings.h"
 #include "http_log.h"
-
-#include "gh_config.h"
 
 #define SRV(member, kind) GH_CFG_FIELD(gh_server_conf_t, member, kind)
 #define DIR(member, kind) GH_CFG_FIELD(gh_dir_conf_t, member, kind)

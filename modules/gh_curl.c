@@ -146,7 +146,7 @@ static gh_curl_result_e perform(apr_pool_t *p, server_rec *s, const gh_curl_requ
     memset(resp, 0, sizeof(*resp));
     memset(&sink, 0, sizeof(sink));
     sink.p = p;
-    sink.max = (apr_size_t)GH_CONF_INT(sc, http_max_response, GH_DEFAULT_HTTP_MAX_RESPONSE);
+    sink.max = (apr_size_t)sc->http_max_response;
     if ((h = thread_handle(p)) == NULL) {
         *why = "cannot create a libcurl handle";
         return GH_CURL_UNREACHABLE;
@@ -164,9 +164,9 @@ static gh_curl_result_e perform(apr_pool_t *p, server_rec *s, const gh_curl_requ
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)GH_CONF_INT(sc, http_connect_ms, GH_DEFAULT_HTTP_CONNECT_MS));
+                     (long)sc->http_connect_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-                     (long)GH_CONF_INT(sc, http_timeout_ms, GH_DEFAULT_HTTP_TIMEOUT_MS));
+                     (long)sc->http_timeout_ms);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)sink.max);

@@ -1,10 +1,11 @@
 /* Toss sign-in's settings (gh_toss_login_cfg.h). */
 #include <string.h>
 
+#include "gh_toss_login_cfg.h"
+
 #include "http_log.h"
 
 #include "gh_crypto.h"
-#include "gh_toss_login_cfg.h"
 
 #define F(member, kind) GH_CFG_FIELD(gh_toss_login_cfg_t, member, kind)
 
