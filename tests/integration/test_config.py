@@ -81,10 +81,11 @@ def test_a_provider_directive_given_too_much_is_refused(config_check):
     assert "GameHoneyGoogleClientID takes one argument" in r.stderr
 
 
-def test_an_empty_provider_secret_leaves_its_routes_not_configured(make_server):
+def test_an_empty_provider_secret_leaves_its_routes_not_configured(make_server, user):
     srv = make_server("no-payments", 'GameHoneyTossPaymentsSecretKey ""\n')
+    _, uid = user()                 # the token's user must exist, whatever ran before
     r = srv.post("/api/payments/payment/prepare", json={"amount": 1000, "order_name": "x"},
-                 headers=bearer(forge_session()))
+                 headers=bearer(forge_session(sub=str(uid))))
     assert r.status_code == 503
     assert r.json() == {"error": "not_configured", "message":
                         "Payments: not configured on this server; set "
