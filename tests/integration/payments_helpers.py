@@ -1,5 +1,5 @@
 """Shared helpers of the Toss Payments and points-ledger tests
-(tests/integration/MONEY_API.md).
+(docs/MONEY_API.md).
 
 Every test makes its own users and orders, and takes its amounts from one
 counter, so that nothing it asserts (ledger rows, fake requests filtered by

@@ -1,5 +1,5 @@
 """The Toss Payments area at /api/payments and the points ledger
-(issue 4; contract: tests/integration/MONEY_API.md).
+(issue 4; contract: docs/MONEY_API.md).
 
 Every test makes its own users and orders and asserts the answer, the
 database afterwards (payment_orders, payment_cancels, point_ledger,
