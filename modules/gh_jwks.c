@@ -193,7 +193,8 @@ static apr_hash_t *parse_keys(apr_pool_t *kp, const char *body, apr_size_t len)
 static void refresh(entry_t *e)
 {
     apr_pool_t *kp = NULL;
-    gh_curl_request_t req = { .method = "GET", .url = e->url, .provider = e->provider };
+    gh_curl_request_t req = { .method = "GET", .url = e->url, .provider = e->provider,
+                              .retry = GH_CURL_RETRY };
     gh_curl_response_t resp;
     apr_hash_t *keys = NULL;
     const char *why = NULL;
