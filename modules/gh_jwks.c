@@ -435,6 +435,16 @@ static void refresh(entry_t *e, int fresh)
     apr_thread_cond_broadcast(cache.changed);
 }
 
+/* When the refresher gets e next: before its set runs out, or 10 s after
+ * a failed try (a set past due is kept meanwhile, and not fetched in a
+ * loop). */
+static apr_time_t due_of(const entry_t *e)
+{
+    apr_time_t refresh_at = e->keys ? e->expires_at - REFRESH_MARGIN : 0;
+
+    return refresh_at > e->last_attempt ? refresh_at : e->last_attempt + RETRY_AFTER_FAILURE;
+}
+
 static void *APR_THREAD_FUNC refresher(apr_thread_t *thread, void *unused)
 {
     (void)unused;
@@ -445,16 +455,14 @@ static void *APR_THREAD_FUNC refresher(apr_thread_t *thread, void *unused)
         for (apr_hash_index_t *hi = apr_hash_first(NULL, cache.entries); hi;
              hi = apr_hash_next(hi)) {
             entry_t *e = apr_hash_this_val(hi);
-            apr_time_t due = e->keys ? e->expires_at - REFRESH_MARGIN
-                                     : e->last_attempt + RETRY_AFTER_FAILURE;
-            if (due <= now && !e->fetching) {
+            apr_time_t due = due_of(e);
+
+            if (e->fetching) {
+                continue;           /* a request's fetch; its end signals `changed` */
+            }
+            if (due <= now) {
                 refresh(e, 0);
-                if (!e->keys) {
-                    due = e->last_attempt + RETRY_AFTER_FAILURE;
-                }
-                else {
-                    due = e->expires_at - REFRESH_MARGIN;
-                }
+                due = due_of(e);
                 now = apr_time_now();
             }
             if (due < wake) {

@@ -39,21 +39,6 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
 
-class _Base:
-    def _start(self, handler):
-        self._httpd = _Server(("127.0.0.1", 0), handler)
-        self.port = self._httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(2)
-
-
 class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -71,6 +56,34 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class _Base:
+    def _start(self, serve):
+        """Serves GET and POST with serve(handler) on a port of its own."""
+        class Handler(_Handler):
+            def do_GET(self):
+                serve(self)
+
+            do_POST = do_GET
+
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
+        self.port = self._httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(2)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
 class Upstream(_Base):
     """Answers a path with its script, in order, then with its default (404
     when it has none)."""
@@ -80,15 +93,7 @@ class Upstream(_Base):
         self._script = {}
         self._default = {}
         self.requests = []
-        fake = self
-
-        class Handler(_Handler):
-            def do_GET(self):
-                fake._serve(self)
-
-            do_POST = do_GET
-
-        self._start(Handler)
+        self._start(self._serve)
 
     def answer(self, path, *answers, default=None):
         """The next answers to path, then default for every later request."""
@@ -130,15 +135,7 @@ class ForwardingProxy(_Base):
     def __init__(self):
         self._lock = threading.Lock()
         self.forwarded = []
-        fake = self
-
-        class Handler(_Handler):
-            def do_GET(self):
-                fake._forward(self)
-
-            do_POST = do_GET
-
-        self._start(Handler)
+        self._start(self._forward)
 
     def urls(self):
         with self._lock:

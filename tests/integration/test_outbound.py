@@ -12,8 +12,8 @@ from accounts_helpers import as_ip, bearer, google_claims
 from conftest import VERSION
 from outbound_fakes import Answer, ForwardingProxy, Upstream
 from payaction_helpers import PAYACTION_FAILED, User, assert_fail, deposit, pa, sent_orders
-from payments_helpers import (TOSS_FAILED_LOG, assert_confirm_call, authorized, confirms,
-                              success, success_body, tp, wait_for)
+from payments_helpers import (TOSS_FAILED_LOG, authorized, balance, confirm_key, confirms,
+                              credits_for, order, success, success_body, tp, wait_for)
 
 __all__ = ["pa", "tp"]          # fixtures, used by name
 
@@ -22,20 +22,18 @@ TIMEOUT = 2.0                   # GameHoneyHTTPTimeout of every test server (con
 
 @pytest.fixture(scope="module")
 def upstream():
-    fake = Upstream()
-    yield fake
-    fake.stop()
+    with Upstream() as fake:
+        yield fake
 
 
 @pytest.fixture(scope="module")
 def keys():
     """A key set of its own, served by a fresh upstream at /certs."""
     key = fakes.RsaKey()
-    fake = Upstream()
-    fake.answer("/certs", default=Answer(200, {"keys": [key.jwk()]},
-                                         {"Cache-Control": "public, max-age=3600"}))
-    yield fake, key
-    fake.stop()
+    with Upstream() as fake:
+        fake.answer("/certs", default=Answer(200, {"keys": [key.jwk()]},
+                                             {"Cache-Control": "public, max-age=3600"}))
+        yield fake, key
 
 
 def google_token(google, key):
@@ -75,14 +73,21 @@ def test_a_host_fetches_a_key_set_once_for_all_its_children(keys_server, keys, g
 
     # requests served by every child verify with that one fetch
     token = google_token(google, key)
-    mark = len(open(keys_server.access_log).read())
+    mark = len(access_log(keys_server))
     for _ in range(16):
         r = validate(keys_server, token)
         assert r.status_code == 200, r.text
-    with open(keys_server.access_log) as f:
-        served = re.findall(r"/api/auth/validate .* pid=(\d+) ", f.read()[mark:])
-    assert len(served) == 16 and len(set(served)) >= 2, served
+
+    def served():       # the pids that served them; a line is written after its answer
+        return re.findall(r"/api/auth/validate .* pid=(\d+) ", access_log(keys_server)[mark:])
+    wait_for(lambda: len(served()) == 16, what="the access log")
+    assert len(set(served())) >= 2, served()
     assert len(up.seen("/certs")) == 1
+
+
+def access_log(srv):
+    with open(srv.access_log, encoding="utf-8", errors="replace") as f:
+        return f.read()
 
 
 def test_an_unknown_socache_for_the_keys_is_refused(workdir, pg):
@@ -96,20 +101,12 @@ def test_an_unknown_socache_for_the_keys_is_refused(workdir, pg):
 # ------------------------------------------------------------------ proxy
 
 @pytest.fixture(scope="module")
-def proxy():
-    fake = ForwardingProxy()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
 def direct(cognito):
     """Cognito's keys on a host named localhost, which NO_PROXY lists."""
-    fake = Upstream()
-    fake.answer(f"/{cognito.pool_id}/.well-known/jwks.json",
-                default=Answer(200, {"keys": [fakes.RsaKey().jwk()]}))
-    yield fake
-    fake.stop()
+    with Upstream() as fake:
+        fake.answer(f"/{cognito.pool_id}/.well-known/jwks.json",
+                    default=Answer(200, {"keys": [fakes.RsaKey().jwk()]}))
+        yield fake
 
 
 def webhook(srv, payment_key):
@@ -127,8 +124,13 @@ def not_found():
 
 
 @pytest.mark.parametrize("where", ["directive", "environment"])
-def test_every_call_goes_through_the_proxy_but_no_proxy_hosts(make_server, proxy, upstream,
-                                                              direct, keys, where):
+def test_every_call_goes_through_the_proxy_but_no_proxy_hosts(make_server, upstream, direct,
+                                                              keys, where):
+    with ForwardingProxy() as proxy:
+        through_the_proxy(make_server, proxy, upstream, direct, keys, where)
+
+
+def through_the_proxy(make_server, proxy, upstream, direct, keys, where):
     keys_up, _ = keys
     conf = (f'GameHoneyHTTPProxy "{proxy.url}"\n'
             f'GameHoneyGoogleJWKSURL "{keys_up.url}/certs"\n'
@@ -253,12 +255,12 @@ def test_a_confirm_with_its_idempotency_key_is_tried_again(server, tp, user, pg)
     uid, auth, amount, oid, pk = authorized(server, tp, user)
     tp.script("confirm", 503, "FAILED_INTERNAL_SYSTEM_PROCESSING", "잠시 후 다시 시도해주세요.")
     r = success(server, oid, pk, amount)
-    assert r.status_code == 200, r.text
-    assert r.json() == success_body(oid, pk, amount)
-    calls = confirms(tp, oid)
-    assert len(calls) == 2
-    for c in calls:
-        assert_confirm_call(c, tp, oid, pk, amount)     # the same Idempotency-Key
+    assert (r.status_code, r.json()) == (200, success_body(oid, pk, amount)), r.text
+    # one answer, two tries under one key, so Toss confirmed once
+    keys_sent = [c.headers["Idempotency-Key"] for c in confirms(tp, oid)]
+    assert keys_sent == [confirm_key(oid, pk)] * 2
+    assert order(pg, oid)["status"] == "DONE"
+    assert credits_for(pg, oid) == [(uid, amount)] and balance(pg, uid) == amount
 
 
 def test_a_code_exchange_is_sent_once(retry_server, upstream, log_allow):
