@@ -1,19 +1,18 @@
 /* libcurl with every limit set on every call: a failing upstream costs at
  * most GameHoneyHTTPTimeout, all tries together, and never more than
  * GameHoneyHTTPMaxResponse. */
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <curl/curl.h>
 
-#include "apr_date.h"
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
 #include "http_core.h"
 
 #include "gh_config.h"
 #include "gh_curl.h"
+#include "gh_retry.h"
 
 /* One handle per thread: its connection and DNS caches stay warm. The
  * thread-private key's destructor frees it when its thread exits (worker
@@ -76,9 +75,6 @@ static CURL *thread_handle(apr_pool_t *p)
     return h;
 }
 
-#define MAX_TRIES      3
-#define FIRST_BACKOFF  apr_time_from_msec(100)   /* doubled each try, with jitter */
-#define MIN_TRY        apr_time_from_msec(100)   /* no try starts with less budget */
 #define USER_AGENT     "mod_gamehoney/" GH_VERSION
 
 typedef struct {
@@ -258,10 +254,10 @@ static CURLcode try_once(CURL *h, const gh_server_conf_t *sc, sink_t *sink, char
 
 #undef SET
 
-/* Failures that another try may not meet: the network or the upstream
- * dropped us. A refused certificate, a bad URL or a too-large answer
- * would only fail again. */
-static int transient_failure(CURLcode rc)
+/* How a try that libcurl failed ended, for the retry policy: dropped by
+ * the network or the upstream (another try may not meet that), or for
+ * good (a refused certificate, a bad URL, a too-large answer). */
+static gh_try_e lost_or_failed(CURLcode rc, const sink_t *k)
 {
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -273,67 +269,21 @@ static int transient_failure(CURLcode rc)
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
-        return 1;
+        return k->too_large ? GH_TRY_FAILED : GH_TRY_LOST;
     default:
-        return 0;
+        return GH_TRY_FAILED;
     }
 }
 
-/* Retry-After as an interval: delta-seconds or an HTTP-date; -1 if absent
- * or unreadable. */
-static apr_interval_time_t retry_after(const char *v)
-{
-    apr_time_t at;
-
-    if (v == NULL || *v == '\0') {
-        return -1;
-    }
-    if (strspn(v, "0123456789") == strlen(v)) {
-        return strlen(v) > 6 ? apr_time_from_sec(999999) : apr_time_from_sec(atol(v));
-    }
-    if ((at = apr_date_parse_http(v)) == APR_DATE_BAD) {
-        return -1;
-    }
-    return at > apr_time_now() ? at - apr_time_now() : 0;
-}
-
-/* The backoff before try n + 1: 100 ms doubled per try, between half and
- * one and a half times that, so that children retrying together spread. */
-static apr_interval_time_t backoff(int n)
-{
-    apr_interval_time_t base = FIRST_BACKOFF << (n - 1);
-    apr_uint32_t r = 0;
-
-    (void)apr_generate_random_bytes((unsigned char *)&r, sizeof(r));
-    return base / 2 + (apr_interval_time_t)(r % (apr_uint32_t)base);
-}
-
-/* How long to wait before trying again after try n, or -1 when its answer
- * stands: 502, 503 and 504 and transport failures are retried; a 429 only
- * when it says when (Retry-After), since the upstream is refusing us for
- * load; a 503's Retry-After is honoured too. The wait and one more try must
- * fit in what is left of the call's budget. */
+/* The wait before another try (gh_retry_wait), or -1. */
 static apr_interval_time_t retry_wait(CURLcode rc, long status, const sink_t *k, int n,
                                       apr_interval_time_t left)
 {
-    apr_interval_time_t wait = backoff(n), hint;
+    apr_uint32_t random = 0;
 
-    if (rc != CURLE_OK) {
-        if (k->too_large || !transient_failure(rc)) {
-            return -1;
-        }
-    }
-    else if (status == 429 || status == 503) {
-        hint = retry_after(k->retry_after);
-        if (status == 429 && hint < 0) {
-            return -1;
-        }
-        wait = hint > wait ? hint : wait;
-    }
-    else if (status != 502 && status != 504) {
-        return -1;
-    }
-    return wait + MIN_TRY <= left ? wait : -1;
+    (void)apr_generate_random_bytes((unsigned char *)&random, sizeof(random));
+    return gh_retry_wait(rc == CURLE_OK ? GH_TRY_ANSWERED : lost_or_failed(rc, k), status,
+                         k->retry_after, n, left, random, apr_time_now());
 }
 
 /* req's URL without its query, for the log. */
@@ -368,7 +318,8 @@ static gh_curl_result_e perform(apr_pool_t *p, server_rec *s, const gh_curl_requ
     apr_time_t deadline = apr_time_now()
                         + apr_time_from_msec(GH_CONF_INT(sc, http_timeout_ms,
                                                          GH_DEFAULT_HTTP_TIMEOUT_MS));
-    int tries = 0, max_tries = req->retry == GH_CURL_RETRY && !req->fresh ? MAX_TRIES : 1;
+    int tries = 0;
+    int max_tries = req->retry == GH_CURL_RETRY && !req->fresh ? GH_RETRY_MAX_TRIES : 1;
     char errbuf[CURL_ERROR_SIZE];
     struct curl_slist *headers;
     const char *what = NULL;
