@@ -3,6 +3,7 @@
  * values are read (gh_config.h). */
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "apr_strings.h"
 #include "httpd.h"
@@ -38,10 +39,13 @@ void *gh_config_merge_server(apr_pool_t *p, void *basev, void *addv)
 
     MERGE_PTR(audit_key);
     MERGE_PTR(limit_cache);
+    MERGE_PTR(jwks_cache);
     MERGE_INT(http_connect_ms);
     MERGE_INT(http_timeout_ms);
     MERGE_INT(http_max_response);
     MERGE_PTR(http_ca_file);
+    MERGE_PTR(http_proxy);
+    MERGE_PTR(http_no_proxy);
     MERGE_PTR(session_keys);
     MERGE_PTR(session_issuer);
     MERGE_INT(access_ttl);
@@ -263,6 +267,19 @@ static const char *set_server_string(cmd_parms *cmd, void *dummy, int argc,
     }
     store_server_string(cmd, *arg ? arg : NULL);
     return NULL;
+}
+
+/* A proxy URL with a scheme, so that libcurl never guesses one. */
+static const char *set_http_proxy(cmd_parms *cmd, void *dummy, int argc, char *const argv[])
+{
+    const char *err = set_server_string(cmd, dummy, argc, argv);
+    const char *v = gh_server_conf(cmd->server)->http_proxy;
+
+    if (err == NULL && v && strncasecmp(v, "http://", 7) != 0
+        && strncasecmp(v, "https://", 8) != 0) {
+        err = "GameHoneyHTTPProxy takes an http:// or https:// URL";
+    }
+    return err;
 }
 
 static const char *set_server_seconds(cmd_parms *cmd, void *dummy, const char *arg)
@@ -505,6 +522,9 @@ const command_rec gh_config_directives[] = {
                   "keys in audit rows; unset: a random key per httpd start"),
     SERVER_STRING("GameHoneyRateLimitCache", limit_cache,
                   "socache provider[:args] holding rate-limit counters (default shmcb)"),
+    SERVER_STRING("GameHoneyJWKSCache", jwks_cache,
+                  "socache provider[:args] sharing the providers' signing keys between "
+                  "children, or hosts with memcache or redis (default shmcb)"),
 
     AP_INIT_TAKE1("GameHoneyHTTPConnectTimeout", set_server_millis, SRV(http_connect_ms),
                   RSRC_CONF, "milliseconds to connect to an upstream service (default 2000)"),
@@ -514,6 +534,12 @@ const command_rec gh_config_directives[] = {
                   "largest upstream response body in bytes (default 1048576)"),
     SERVER_STRING("GameHoneyHTTPCAFile", http_ca_file,
                   "PEM file of CA certificates for upstream TLS (default: the system's)"),
+    AP_INIT_TAKE_ARGV("GameHoneyHTTPProxy", set_http_proxy, SRV(http_proxy), RSRC_CONF,
+                      "http:// or https:// URL of the proxy for every upstream call "
+                      "(default: libcurl's https_proxy/http_proxy variables, if any)"),
+    SERVER_STRING("GameHoneyHTTPNoProxy", http_no_proxy,
+                  "comma-separated hosts reached without GameHoneyHTTPProxy, as curl's "
+                  "NO_PROXY (default: the NO_PROXY environment variable)"),
 
     AP_INIT_TAKE2("GameHoneySessionKey", add_session_key, NULL, RSRC_CONF,
                   "<kid> <secret>: HS256 key for session tokens (32+ characters, from the "

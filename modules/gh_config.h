@@ -59,12 +59,15 @@ typedef struct {
 typedef struct {
     const char *audit_key;       /* GameHoneyAuditKey; NULL: a per-boot key */
     const char *limit_cache;     /* GameHoneyRateLimitCache, "shmcb" if NULL */
+    const char *jwks_cache;      /* GameHoneyJWKSCache, "shmcb" if NULL */
 
     /* outbound HTTP (GameHoneyHTTP*) */
     int http_connect_ms;
     int http_timeout_ms;
     apr_off_t http_max_response;
     const char *http_ca_file;
+    const char *http_proxy;      /* GameHoneyHTTPProxy; NULL: libcurl's *_proxy variables */
+    const char *http_no_proxy;   /* GameHoneyHTTPNoProxy; NULL: NO_PROXY/no_proxy */
 
     /* sessions */
     apr_array_header_t *session_keys;    /* gh_session_key_t; the first signs */
