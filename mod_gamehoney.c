@@ -97,7 +97,10 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     (void)plog;
     (void)ptemp;
-    return gh_ratelimit_pre_config(pconf);
+    if (gh_ratelimit_pre_config(pconf) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return gh_jwks_pre_config(pconf);
 }
 
 static apr_status_t crypto_cleanup(void *data)
@@ -119,7 +122,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     apr_pool_cleanup_register(pconf, NULL, crypto_cleanup, apr_pool_cleanup_null);
     if ((rv = gh_cfg_post_config(pconf, s)) != OK
         || (rv = gh_curl_post_config(s)) != OK
-        || (rv = gh_jwks_post_config(pconf, s)) != OK
+        || (rv = gh_jwks_post_config(pconf, ptemp, s)) != OK
         || (rv = gh_db_post_config(pconf, s)) != OK
         || (rv = gh_metrics_post_config(pconf, s, areas)) != OK) {
         return rv;

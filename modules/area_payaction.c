@@ -122,7 +122,8 @@ static int call(request_rec *r, const char *path, json_object *body, json_object
     /* fresh: libcurl would silently resend on a reused connection that
      * died, and a resent order could come back "duplicate" for an order
      * Payaction does have; Payaction takes no idempotency key */
-    gh_curl_request_t req = { .method = "POST", .headers = headers, .fresh = 1 };
+    gh_curl_request_t req = { .method = "POST", .headers = headers, .fresh = 1,
+                              .retry = GH_CURL_ONCE };
     gh_curl_response_t resp;
     const char *err, *st;
     gh_curl_result_e rc;

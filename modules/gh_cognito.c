@@ -79,7 +79,11 @@ int gh_cognito_call(request_rec *r, const char *operation, json_object *body, js
                               /* SignUp creates and ConfirmSignUp spends a
                                  code: neither may be resent */
                               .fresh = strcmp(operation, "InitiateAuth") != 0
-                                    && strcmp(operation, "GetUser") != 0 };
+                                    && strcmp(operation, "GetUser") != 0,
+                              /* GetUser only reads; InitiateAuth issues tokens
+                                 and counts a wrong password again */
+                              .retry = strcmp(operation, "GetUser") == 0 ? GH_CURL_RETRY
+                                                                         : GH_CURL_ONCE };
     gh_curl_response_t resp;
     const char *why, *err, *type;
     gh_curl_result_e rc;

@@ -1,6 +1,7 @@
 /* The core's settings (gh_config.h): their fields, their own setters,
  * their defaults and what sessions need. */
 #include <string.h>
+#include <strings.h>
 
 #include "gh_config.h"
 
@@ -13,10 +14,13 @@
 static const gh_cfg_field_t server_fields[] = {
     SRV(audit_key, GH_CFG_PTR),
     SRV(limit_cache, GH_CFG_PTR),
+    SRV(jwks_cache, GH_CFG_PTR),
     SRV(http_connect_ms, GH_CFG_INT),
     SRV(http_timeout_ms, GH_CFG_INT),
     SRV(http_max_response, GH_CFG_OFF),
     SRV(http_ca_file, GH_CFG_FILE),
+    SRV(http_proxy, GH_CFG_PTR),
+    SRV(http_no_proxy, GH_CFG_PTR),
     SRV(session_keys, GH_CFG_PTR),
     SRV(session_issuer, GH_CFG_PTR),
     SRV(access_ttl, GH_CFG_INT),
@@ -53,6 +57,9 @@ static int post_config(apr_pool_t *pconf, server_rec *s, void *conf)
     DEFAULT(refresh_grace, GH_DEFAULT_REFRESH_GRACE);
     if (sc->limit_cache == NULL) {
         sc->limit_cache = "shmcb";
+    }
+    if (sc->jwks_cache == NULL) {
+        sc->jwks_cache = "shmcb";
     }
     if (sc->session_issuer == NULL) {
         sc->session_issuer = GH_DEFAULT_SESSION_ISSUER;
@@ -151,6 +158,19 @@ static const char *set_bytes(cmd_parms *cmd, void *dcv, const char *arg, apr_off
     }
     *(apr_off_t *)gh_cfg_target(cmd, dcv) = n;
     return NULL;
+}
+
+/* A proxy URL with a scheme, so that libcurl never guesses one. */
+const char *gh_config_set_http_proxy(cmd_parms *cmd, void *dcv, int argc, char *const argv[])
+{
+    const char *err = gh_cfg_set_string(cmd, dcv, argc, argv);
+    const char *v = *(const char **)gh_cfg_target(cmd, dcv);
+
+    if (err == NULL && v && strncasecmp(v, "http://", 7) != 0
+        && strncasecmp(v, "https://", 8) != 0) {
+        err = "GameHoneyHTTPProxy takes an http:// or https:// URL";
+    }
+    return err;
 }
 
 const char *gh_config_set_http_max_response(cmd_parms *cmd, void *dcv, const char *arg)

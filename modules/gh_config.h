@@ -29,12 +29,15 @@ typedef struct {
 typedef struct {
     const char *audit_key;       /* GameHoneyAuditKey; NULL: a per-boot key */
     const char *limit_cache;     /* GameHoneyRateLimitCache */
+    const char *jwks_cache;      /* GameHoneyJWKSCache */
 
     /* outbound HTTP (GameHoneyHTTP*) */
     int http_connect_ms;
     int http_timeout_ms;
     apr_off_t http_max_response;
     const char *http_ca_file;
+    const char *http_proxy;      /* GameHoneyHTTPProxy; NULL: libcurl's *_proxy variables */
+    const char *http_no_proxy;   /* GameHoneyHTTPNoProxy; NULL: NO_PROXY/no_proxy */
 
     /* sessions */
     apr_array_header_t *session_keys;    /* gh_session_key_t; the first signs */
@@ -86,6 +89,7 @@ const char *gh_config_set_audit_key(cmd_parms *cmd, void *dcv, const char *arg);
 const char *gh_config_add_session_key(cmd_parms *cmd, void *dcv, const char *kid,
                                       const char *secret);
 const char *gh_config_set_refresh_grace(cmd_parms *cmd, void *dcv, const char *arg);
+const char *gh_config_set_http_proxy(cmd_parms *cmd, void *dcv, int argc, char *const argv[]);
 const char *gh_config_set_http_max_response(cmd_parms *cmd, void *dcv, const char *arg);
 const char *gh_config_set_mount(cmd_parms *cmd, void *dcv, const char *arg);
 const char *gh_config_set_max_body(cmd_parms *cmd, void *dcv, const char *arg);
@@ -98,6 +102,9 @@ const char *gh_config_set_auth_secret(cmd_parms *cmd, void *dcv, const char *arg
                  "keys in audit rows; unset: a random key per httpd start"), \
     GH_CFG_STRING("GameHoneyRateLimitCache", gh_config_part, gh_server_conf_t, limit_cache, \
                   "socache provider[:args] holding rate-limit counters (default shmcb)"), \
+    GH_CFG_STRING("GameHoneyJWKSCache", gh_config_part, gh_server_conf_t, jwks_cache, \
+                  "socache provider[:args] sharing the providers' signing keys between " \
+                  "children, or hosts with memcache or redis (default shmcb)"), \
     GH_CFG_TAKE1("GameHoneyHTTPConnectTimeout", gh_cfg_set_millis, gh_config_part, \
                  gh_server_conf_t, http_connect_ms, RSRC_CONF, \
                  "milliseconds to connect to an upstream service (default 2000)"), \
@@ -110,6 +117,13 @@ const char *gh_config_set_auth_secret(cmd_parms *cmd, void *dcv, const char *arg
     GH_CFG_FILE("GameHoneyHTTPCAFile", gh_config_part, gh_server_conf_t, http_ca_file, \
                 "PEM file of CA certificates for upstream TLS, relative to ServerRoot " \
                 "(default: the system's)"), \
+    AP_INIT_TAKE_ARGV("GameHoneyHTTPProxy", gh_config_set_http_proxy, \
+                      GH_CFG_SLOT(gh_config_part, gh_server_conf_t, http_proxy), RSRC_CONF, \
+                      "http:// or https:// URL of the proxy for every upstream call " \
+                      "(default: libcurl's https_proxy/http_proxy variables, if any)"), \
+    GH_CFG_STRING("GameHoneyHTTPNoProxy", gh_config_part, gh_server_conf_t, http_no_proxy, \
+                  "comma-separated hosts reached without GameHoneyHTTPProxy, as curl's " \
+                  "NO_PROXY (default: the NO_PROXY environment variable)"), \
     GH_CFG_TAKE2("GameHoneySessionKey", gh_config_add_session_key, gh_config_part, \
                  gh_server_conf_t, session_keys, RSRC_CONF, \
                  "<kid> <secret>: HS256 key for session tokens (32+ characters, from the " \

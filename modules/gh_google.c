@@ -26,7 +26,8 @@ int gh_google_exchange(request_rec *r, const char *code, const char *redirect_ur
     };
     gh_curl_request_t req = { .method = "POST", .headers = headers,
                               .url = gc->token_url,
-                              .provider = GH_UPSTREAM_GOOGLE };
+                              .provider = GH_UPSTREAM_GOOGLE,
+                              .retry = GH_CURL_ONCE };   /* the code works once */
     gh_curl_response_t resp;
     json_object *doc = NULL;
     const char *why, *err;

@@ -28,7 +28,10 @@ static int call(request_rec *r, const char *method, const char *path, const char
     gh_curl_request_t req = { .method = method, .body = body, .body_len = body ? strlen(body) : 0,
                               .headers = headers, .client_cert = tc->client_cert,
                               .client_key = tc->client_key, .fresh = fresh,
-                              .provider = GH_UPSTREAM_TOSS_LOGIN };
+                              .provider = GH_UPSTREAM_TOSS_LOGIN,
+                              /* login-me reads; generate-token spends its code */
+                              .retry = strcmp(method, "GET") == 0 && !fresh ? GH_CURL_RETRY
+                                                                            : GH_CURL_ONCE };
     gh_curl_response_t resp;
     json_object *doc;
     const char *why, *err, *type;

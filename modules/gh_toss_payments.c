@@ -73,7 +73,11 @@ int gh_tp_call(request_rec *r, const char *path, json_object *body, const char *
 {
     const gh_toss_payments_cfg_t *tc = gh_toss_payments_cfg(r->server);
     const char *headers[4] = { NULL, NULL, NULL, NULL };
-    gh_curl_request_t req = { .method = body ? "POST" : "GET", .headers = headers };
+    /* a lookup is a GET, and every POST carries its Idempotency-Key: Toss
+       answers a repeat with the first answer, without doing it again */
+    gh_curl_request_t req = { .method = body ? "POST" : "GET", .headers = headers,
+                              .retry = body == NULL || idem_key ? GH_CURL_RETRY
+                                                                : GH_CURL_ONCE };
     gh_curl_response_t resp;
     json_object *doc;
     const char *why, *err;

@@ -1,4 +1,4 @@
-"""Chat test tooling (issue 5; contract: tests/integration/CHAT_API.md).
+"""Chat test tooling (issue 5; contract: docs/CHAT_API.md).
 
 Two WebSocket clients:
 

@@ -17,11 +17,15 @@ import time
 
 import psycopg2
 
-import fakes
-import fakes_money
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
+
+from fakes.cognito import CognitoFake
+from fakes.google import GoogleFake
+from fakes.payaction import PayactionFake
+from fakes.toss_login import TossFake
+from fakes.toss_payments import TossPaymentsFake
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HTTPD = os.environ.get("GH_HTTPD", "/usr/sbin/apache2")
@@ -341,21 +345,21 @@ def pg(workdir):
 
 @pytest.fixture(scope="session")
 def google():
-    fake = fakes.GoogleFake()
+    fake = GoogleFake()
     yield fake
     fake.stop()
 
 
 @pytest.fixture(scope="session")
 def cognito():
-    fake = fakes.CognitoFake(client_secret="test-cognito-client-secret")
+    fake = CognitoFake(client_secret="test-cognito-client-secret")
     yield fake
     fake.stop()
 
 
 @pytest.fixture(scope="session")
 def toss(workdir):
-    fake = fakes.TossFake(os.path.join(workdir, "toss"), aes_key=TOSS_AES_KEY, aad=TOSS_AAD)
+    fake = TossFake(os.path.join(workdir, "toss"), aes_key=TOSS_AES_KEY, aad=TOSS_AAD)
     yield fake
     fake.stop()
 
@@ -366,14 +370,14 @@ TOSS_AAD = b"gamehoney-test-aad"
 
 @pytest.fixture(scope="session")
 def toss_payments():
-    fake = fakes_money.TossPaymentsFake()
+    fake = TossPaymentsFake()
     yield fake
     fake.stop()
 
 
 @pytest.fixture(scope="session")
 def payaction():
-    fake = fakes_money.PayactionFake()
+    fake = PayactionFake()
     yield fake
     fake.stop()
 

@@ -1,4 +1,4 @@
-"""Shared helpers of the Payaction bank-deposit tests (MONEY_API.md, section
+"""Shared helpers of the Payaction bank-deposit tests (docs/MONEY_API.md, section
 "Payaction area"; seed 004)."""
 import datetime
 import json

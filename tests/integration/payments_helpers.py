@@ -1,5 +1,5 @@
 """Shared helpers of the Toss Payments and points-ledger tests
-(tests/integration/MONEY_API.md).
+(docs/MONEY_API.md).
 
 Every test makes its own users and orders, and takes its amounts from one
 counter, so that nothing it asserts (ledger rows, fake requests filtered by
@@ -26,6 +26,22 @@ CONSISTENT = "SELECT count(*) FROM point_balance_mismatches"
 TOSS_FAILED_LOG = r"\[gamehoney:error\].*Toss ?Payments.*(call failed|answered unexpectedly)"
 DB_ERRORS = r"\[dbd:error\]|\[gamehoney:error\].*database"
 AUTHZ_FAILURE_LOG = r"AH01631: user \d+: authorization failure"
+
+NAME = "게임 포인트 충전"
+REJECT_MESSAGE = "카드사에서 거절했습니다. 카드사 문의가 필요합니다."
+
+
+# Bad amounts: every one is 400 wherever an amount is taken: invalid_request,
+# or invalid_json for a number no 64-bit integer holds (the strict JSON
+# reader refuses those for every field, rather than let json-c clamp them).
+def bad_amount_code(amount):
+    too_big = isinstance(amount, int) and not isinstance(amount, bool) and abs(amount) >= 2**63
+    return "invalid_json" if too_big else "invalid_request"
+
+
+BAD_AMOUNTS = [0, -1, -1000, 2**63, 2**64, 10**30, "1000", "abc", "", 1000.0, 1000.5,
+               True, False, None, [1000], {"value": 1000}]
+BAD_AMOUNT_IDS = [repr(a)[:20] for a in BAD_AMOUNTS]
 
 # Amounts inside the default GameHoneyPaymentAmount (100..1000000), one per
 # use, so a test's ledger rows are recognisable by amount as well.
@@ -146,6 +162,13 @@ def order(pg, order_id):
     return dict(zip(ORDER_COLS, rows[0])) if rows else None
 
 
+def ready(uid, amount, name=NAME):
+    """The payment_orders row of a fresh prepared order."""
+    return {"user_id": uid, "provider": "toss", "amount": amount, "order_name": name,
+            "status": "READY", "payment_key": None, "failure_code": None,
+            "failure_message": None, "approved_at": None}
+
+
 def assert_paid_once(pg, order_id, payment_key, uid, amount):
     """The order is DONE with payment_key and was credited to uid exactly
     once: one ledger row (the payer is new), the balance is the amount, and
@@ -193,6 +216,10 @@ def success_body(order_id, payment_key, amount):
     return {"status": "DONE", "orderId": order_id, "paymentKey": payment_key, "amount": amount}
 
 
+def fail(srv, **params):
+    return srv.get(BASE + "/fail", params=params)
+
+
 def pay(srv, tp, auth, amount, name="게임 포인트 충전"):
     """prepare, the buyer authenticates, the success redirect: a DONE order."""
     oid = prepared(srv, auth, amount, name)
@@ -205,6 +232,21 @@ def pay(srv, tp, auth, amount, name="게임 포인트 충전"):
 
 def webhook(srv, body, **kw):
     return srv.post(BASE + "/webhook", json=body, **kw)
+
+
+def deduct(srv, auth, amount, reason="아이템 구매", key=None, **kw):
+    headers = dict(auth)
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return srv.post(BASE + "/user/deduct-points", headers=headers,
+                    json={"amount": amount, "reason": reason}, **kw)
+
+
+def cancel(srv, auth, order_id, reason="단순 변심", amount=None, **kw):
+    body = {"order_id": order_id, "reason": reason}
+    if amount is not None:
+        body["amount"] = amount
+    return srv.post(BASE + "/payment/cancel", headers=auth, json=body, **kw)
 
 
 # ------------------------------------------------------------------ the fake

@@ -1,4 +1,4 @@
-"""The chat's REST routes under /chat/v1 (issue 5; contract: CHAT_API.md).
+"""The chat's REST routes under /chat/v1 (issue 5; contract: docs/CHAT_API.md).
 
 Every test asserts the answer and the rows in chat_rooms / chat_messages.
 Gateway-mode tests run on the shared "chat" server (identity from the

@@ -1,4 +1,4 @@
-"""WebSocket chat rooms inside httpd (issue 5; contract: CHAT_API.md).
+"""WebSocket chat rooms inside httpd (issue 5; contract: docs/CHAT_API.md).
 
 Handshake, events, RFC 6455 edge cases (with the raw client of
 chat_helpers), fan-out through PostgreSQL across children and servers,

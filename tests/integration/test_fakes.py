@@ -1,4 +1,5 @@
-"""Self-tests of fakes.py (no httpd, no PostgreSQL)."""
+"""Self-tests of the identity fakes and JOSE helpers, fakes/google.py,
+fakes/cognito.py, fakes/toss_login.py and fakes/jose.py (no httpd, no PostgreSQL)."""
 import base64
 import hashlib
 import hmac

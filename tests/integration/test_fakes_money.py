@@ -1,4 +1,5 @@
-"""Self-tests of fakes_money.py (no httpd, no PostgreSQL)."""
+"""Self-tests of the payment fakes, fakes/toss_payments.py and fakes/payaction.py
+(no httpd, no PostgreSQL)."""
 import base64
 import re
 import threading
@@ -7,7 +8,8 @@ import uuid
 import pytest
 import requests
 
-import fakes_money
+from fakes.payaction import PayactionFake
+from fakes.toss_payments import TossPaymentsFake
 
 KST_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00$")
 PAYMENT_FIELDS = {"paymentKey", "orderId", "orderName", "status", "method", "totalAmount",
@@ -27,7 +29,7 @@ def call(method, url, **kw):
 
 @pytest.fixture(scope="module")
 def tp_mod():
-    f = fakes_money.TossPaymentsFake()
+    f = TossPaymentsFake()
     yield f
     f.stop()
 
@@ -41,7 +43,7 @@ def tp(tp_mod):
 
 @pytest.fixture(scope="module")
 def pa_mod():
-    f = fakes_money.PayactionFake()
+    f = PayactionFake()
     yield f
     f.stop()
 
@@ -436,7 +438,7 @@ def test_payaction_order_and_duplicate(pa):
     assert pa.orders[b["order_number"]]["order_amount"] == 50000
 
 
-@pytest.mark.parametrize("field", fakes_money.PayactionFake.ORDER_FIELDS)
+@pytest.mark.parametrize("field", PayactionFake.ORDER_FIELDS)
 def test_payaction_order_missing_field(pa, field):
     b = order_body()
     del b[field]

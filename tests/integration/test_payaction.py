@@ -1,4 +1,4 @@
-"""Payaction bank deposits (seed 004, MONEY_API.md "Payaction area"): every
+"""Payaction bank deposits (seed 004, docs/MONEY_API.md "Payaction area"): every
 route's happy path and bad inputs. Each test checks the HTTP status, the
 seed-shaped JSON body, the database afterwards and what the Payaction fake
 received. Every test makes its own users."""

@@ -1,4 +1,4 @@
-"""Virtual-account payments (issue 11, item 3; contract: MONEY_API.md):
+"""Virtual-account payments (issue 11, item 3; contract: docs/MONEY_API.md):
 confirm answers WAITING_FOR_DEPOSIT, the order waits, the deposit webhook
 credits it exactly once, and expiry or a cancel ends it."""
 from concurrent.futures import ThreadPoolExecutor

@@ -1,4 +1,4 @@
-"""Refunds (issue 11, items 1 and 2; contract: tests/integration/MONEY_API.md):
+"""Refunds (issue 11, items 1 and 2; contract: docs/MONEY_API.md):
 concurrent cancels of one order never take back more points than Toss
 refunded, and a refund made outside the API (Toss's console, then its
 webhook) is taken back once per Toss cancel, the part already spent as a

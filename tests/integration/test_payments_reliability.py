@@ -1,5 +1,5 @@
 """Exactly-once money under concurrency and failure (issue 4, "Reliability
-tests"; contract: tests/integration/MONEY_API.md).
+tests"; contract: docs/MONEY_API.md).
 
 Each test ends with the ledger-equals-balance check
 (`SELECT count(*) FROM point_balance_mismatches` == 0).

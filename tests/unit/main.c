@@ -53,6 +53,7 @@ int main(void)
     run_suite(root, "money", test_money);
     run_suite(root, "prom", test_prom);
     run_suite(root, "dbrule", test_dbrule);
+    run_suite(root, "retry", test_retry);
 
     apr_pool_destroy(root);
     fflush(stderr);

@@ -1,61 +1,70 @@
-"""Local fakes of the payment services mod_gamehoney talks to.
+"""Fake of the Toss Payments core API
+(/work/shared/specs/external-apis.md, section 2). reset() forgets requests
+and scripted answers, not payments. The fake holds its lock for the whole
+of a request's work, so concurrent requests see a consistent state and an
+Idempotency-Key's work is done once.
 
-Wire formats follow /work/shared/specs/external-apis.md:
-  section 2 (Toss Payments) -> TossPaymentsFake  (HTTP)
-  section 3 (Payaction)     -> PayactionFake     (HTTP)
-
-Both build on fakes._Fake, so .url, .requests, .requests_to(), .errors,
-.fail_next(), .reset() and .stop() work as for the identity fakes (see
-fakes.py). reset() forgets requests and scripted answers, not payments/orders.
-The contract is tests/integration/MONEY_API.md, section "Fakes".
-
-Each fake holds its lock for the whole of a request's work, so concurrent
-requests see a consistent state and an Idempotency-Key's work is done once.
+- `.secret_key` (`test_sk_...`), `.client_key` (`test_ck_...`); every call must
+  send `Authorization: Basic base64(secret_key + ":")`, else 401
+  `{"code":"UNAUTHORIZED_KEY","message":...}`.
+- `.authorize(order_id, amount, order_name="...", method="카드")` → a new paymentKey
+  for a payment the buyer has authenticated (status IN_PROGRESS), as the payment
+  window does. With `method=.VIRTUAL_ACCOUNT` ("가상계좌") confirm issues an account:
+  status WAITING_FOR_DEPOSIT, `approvedAt` null, `virtualAccount{accountType,
+  accountNumber, bankCode, customerName, dueDate (+09:00), refundStatus, expired,
+  settlementStatus, refundReceiveAccount}`.
+- `.deposit(paymentKey)`: the buyer pays it (WAITING_FOR_DEPOSIT → DONE with
+  approvedAt), returns the PAYMENT_STATUS_CHANGED body; `.expire(paymentKey)`: the
+  due date passes (→ EXPIRED, `virtualAccount.expired` true), returns that body;
+  `.deposit_callback_body(paymentKey)` → the DEPOSIT_CALLBACK body
+  `{"createdAt","secret","status","transactionKey","orderId"}`.
+- `.refunded(paymentKey)`: the money given back (its cancels' amounts; 0 for a
+  payment never paid, such as a virtual account closed unpaid).
+- `POST /v1/payments/confirm`: unknown paymentKey → 404 NOT_FOUND_PAYMENT; orderId
+  or amount not the authorized ones → 400 INVALID_REQUEST; already DONE → 400
+  ALREADY_PROCESSED_PAYMENT; else DONE with approvedAt and the Payment object.
+- `POST /v1/payments/{paymentKey}/cancel {"cancelReason", "cancelAmount"?}`:
+  missing reason → 400 INVALID_REQUEST; WAITING_FOR_DEPOSIT → closed whole
+  (CANCELED; a partial amount → 400 NOT_CANCELABLE_AMOUNT), no money moves;
+  not DONE/PARTIAL_CANCELED → 400
+  NOT_CANCELABLE_PAYMENT (ALREADY_CANCELED_PAYMENT when fully cancelled); amount >
+  balanceAmount → 400 NOT_CANCELABLE_AMOUNT; else appends to `cancels`
+  (`cancelAmount, cancelReason, canceledAt, transactionKey`), lowers balanceAmount,
+  status PARTIAL_CANCELED or CANCELED.
+- `GET /v1/payments/{paymentKey}`, `GET /v1/payments/orders/{orderId}` → the Payment
+  or 404 NOT_FOUND_PAYMENT.
+- `Idempotency-Key` on POSTs: a repeat (same secret key, path, method and key)
+  replays the first status and body without doing anything; a key over 300
+  characters → 400 INVALID_REQUEST. `.idempotent_replays` counts replays.
+- `.script(path_suffix, status, code, message, count=1)`: the next `count` matching
+  requests get that Toss error (e.g. `("confirm", 400, "REJECT_CARD_COMPANY", ...)`
+  or `("confirm", 400, "PROVIDER_ERROR", ...)`).
+- `.payments` (paymentKey → Payment dict), `.cancel_externally(paymentKey, amount=None)`,
+  `.set_status(paymentKey, status)`, `.payment_by_order(order_id)`,
+  `.payment_by_key(paymentKey)`.
+- `.webhook_body(paymentKey)` → the PAYMENT_STATUS_CHANGED body for that payment.
+- The Payment object carries every field of spec §2 (`paymentKey`, `orderId`,
+  `orderName`, `status`, `method` "카드", `totalAmount`, `balanceAmount`,
+  `currency` "KRW", `requestedAt`, `approvedAt` (+09:00), `type` "NORMAL",
+  `receipt{url}`, `cancels`, `failure`, `secret`, `version` "2022-11-16"), and
+  `virtualAccount` (null but for virtual accounts).
 """
 import base64
 import copy
 import datetime
-import json
 import secrets
 import string
 import time
 import uuid
 from urllib.parse import unquote
 
-import fakes
+from .base import KST, _Fake, _is_int, _json_object, kst_iso
+from .jose import _json_compact
 
-KST = datetime.timezone(datetime.timedelta(hours=9))
 _ALNUM = string.ascii_letters + string.digits
 
 
-def kst_iso(ts=None):
-    """ISO 8601 with +09:00, seconds precision, as Toss sends times."""
-    return datetime.datetime.fromtimestamp(time.time() if ts is None else ts, KST) \
-        .isoformat(timespec="seconds")
-
-
-def _is_int(v):
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _json_object(rec):
-    """The request body as a dict, or None (wrong Content-Type, bad JSON, not an object)."""
-    ctype = (rec.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-    if ctype != "application/json":
-        return None
-    try:
-        body = json.loads(rec.body)
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
-# --------------------------------------------------------------------------
-# Toss Payments (spec section 2)
-# --------------------------------------------------------------------------
-
-
-class TossPaymentsFake(fakes._Fake):
+class TossPaymentsFake(_Fake):
     """Toss Payments core API: confirm, cancel, and the two payment lookups.
 
     Idempotency-Key (POSTs): the first answer of real processing, errors
@@ -222,7 +231,7 @@ class TossPaymentsFake(fakes._Fake):
                     return self._err(s[1], s[2], s[3])
             status, body, _ = self._route(rec)
             # Serialized under the lock: the live Payment may change right after.
-            body = fakes._json_compact(body)
+            body = _json_compact(body)
             if idem:
                 self._idem[slot] = (status, body)
             return status, body, {}
@@ -310,108 +319,3 @@ class TossPaymentsFake(fakes._Fake):
         pay["status"] = "CANCELED" if pay["balanceAmount"] == 0 else "PARTIAL_CANCELED"
         pay["lastTransactionKey"] = tkey
         return 200, copy.deepcopy(pay)
-
-
-# --------------------------------------------------------------------------
-# Payaction (spec section 3)
-# --------------------------------------------------------------------------
-
-
-class PayactionFake(fakes._Fake):
-    """Payaction order registration and exclusion, plus helpers to build the
-    match webhook it sends us."""
-
-    service = "payaction"
-    ORDER_FIELDS = ("order_number", "order_amount", "order_date", "billing_name",
-                    "orderer_name", "orderer_phone_number", "orderer_email",
-                    "trade_usage", "identity_number")
-
-    def __init__(self, api_key=None, mall_id=None, webhook_key=None):
-        super().__init__()
-        self.api_key = api_key or "pa-api-" + secrets.token_hex(12)
-        self.mall_id = mall_id or str(1000000 + secrets.randbelow(9000000))
-        self.webhook_key = webhook_key or "pa-wh-" + secrets.token_hex(12)
-        self.orders = {}              # order_number -> the /order body + "excluded"
-        self._scripted = []           # [path suffix, status, body, remaining]
-        self._start()
-
-    # -- scripting ---------------------------------------------------------
-    def script(self, path_suffix, status, body, count=1):
-        """Next `count` requests whose path matches (fail_next rules) get this
-        status and body (dict, or str/bytes sent as is)."""
-        with self._lock:
-            self._scripted.append([path_suffix, status, body, int(count)])
-
-    def webhook_headers(self, trace_id=None, key=None, mall_id=None) -> dict:
-        """The headers of a match webhook; a fresh x-trace-id when None."""
-        if trace_id is None:
-            trace_id = f"{int(time.time() * 1000)}x{secrets.randbelow(10**18):018d}"
-        return {"x-webhook-key": self.webhook_key if key is None else key,
-                "x-mall-id": self.mall_id if mall_id is None else mall_id,
-                "x-trace-id": trace_id}
-
-    @staticmethod
-    def match_body(order_number, amount=None) -> dict:
-        """A 매칭완료 webhook body; an int amount is sent as "1,000,000"."""
-        body = {"order_number": order_number, "order_status": "매칭완료",
-                "processing_date": kst_iso()}
-        if amount is not None:
-            body["amount"] = f"{amount:,}" if _is_int(amount) else amount
-        return body
-
-    def _reset_extra(self):
-        self._scripted.clear()
-
-    # -- HTTP ------------------------------------------------------------
-    @staticmethod
-    def _err(status, message):
-        return status, {"status": "error", "response": {"message": message}}, {}
-
-    def _error500(self):
-        return {"status": "error", "response": {"message": "Internal Server Error"}}
-
-    def _dispatch(self, rec):
-        if rec.headers.get("x-api-key") != self.api_key \
-                or rec.headers.get("x-mall-id") != self.mall_id:
-            return self._err(401, "인증에 실패했습니다. (x-api-key, x-mall-id)")
-        with self._lock:
-            for s in self._scripted:
-                if s[3] > 0 and self._path_matches(s[0], rec.path):
-                    s[3] -= 1
-                    self._scripted = [x for x in self._scripted if x[3] > 0]
-                    return s[1], s[2], {}
-            if rec.method == "POST" and rec.path == "/order":
-                return self._order(rec)
-            if rec.method == "POST" and rec.path == "/order-exclude":
-                return self._exclude(rec)
-        return self._err(404, "Not Found")
-
-    def _order(self, rec):
-        body = _json_object(rec)
-        if body is None:
-            return self._err(400, "요청 본문이 JSON 객체가 아닙니다.")
-        missing = [f for f in self.ORDER_FIELDS if f not in body]
-        if missing:
-            return self._err(400, "필수 항목이 없습니다: " + ", ".join(missing))
-        if not isinstance(body["order_number"], str) or not body["order_number"] \
-                or not _is_int(body["order_amount"]) or body["order_amount"] <= 0 \
-                or not isinstance(body["billing_name"], str) or not body["billing_name"] \
-                or not all(isinstance(body[f], str) for f in self.ORDER_FIELDS[2:]):
-            return self._err(400, "잘못된 항목 값입니다.")
-        try:
-            if datetime.datetime.fromisoformat(body["order_date"]).tzinfo is None:
-                raise ValueError
-        except ValueError:
-            return self._err(400, "order_date는 시간대가 있는 ISO 8601이어야 합니다.")
-        if body["order_number"] in self.orders:
-            return self._err(400, "이미 등록된 주문번호입니다.")
-        self.orders[body["order_number"]] = dict(body, excluded=False)
-        return 200, {"status": "success", "response": {}}, {}
-
-    def _exclude(self, rec):
-        body = _json_object(rec)
-        number = body.get("order_number") if body else None
-        if not isinstance(number, str) or number not in self.orders:
-            return self._err(400, "존재하지 않는 주문번호입니다.")
-        self.orders[number]["excluded"] = True
-        return 200, {"status": "success", "response": {}}, {}
