@@ -22,6 +22,7 @@
 #include "gh_pay_history.h"
 #include "gh_payments.h"
 #include "gh_text.h"
+#include "gh_toss_payments_cfg.h"
 
 #define KEY_MAX     200     /* Toss's payment keys are ~50 characters */
 #define BATCH_MAX_ITEMS   64
@@ -52,7 +53,7 @@ static const gh_db_stmt_t statements[] = {
 
 static int prepare(request_rec *r, const gh_route_params_t *params)
 {
-    gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_toss_payments_cfg_t *tc = gh_toss_payments_cfg(r->server);
     const char *name, *order_id, *mount = gh_http_mount(r);
     apr_int64_t amount;
     apr_array_header_t *rows;
@@ -62,8 +63,7 @@ static int prepare(request_rec *r, const gh_route_params_t *params)
     (void)params;
     if ((status = gh_http_require(r, GH_NEED_TOSS_PAYMENTS)) != OK
         || (status = gh_http_read_object(r, &in)) != OK
-        || (status = gh_pay_amount(r, in, "amount", gh_conf_range(sc->payment_amount,
-                     GH_DEFAULT_PAYMENT_MIN, GH_DEFAULT_PAYMENT_MAX), &amount)) != OK
+        || (status = gh_pay_amount(r, in, "amount", tc->amount, &amount)) != OK
         || (status = gh_http_field(r, in, "order_name", 100, 1, &name)) != OK) {
         return status;
     }
@@ -84,8 +84,8 @@ static int prepare(request_rec *r, const gh_route_params_t *params)
     json_object_object_add(out, "orderId", json_object_new_string(order_id));
     json_object_object_add(out, "amount", json_object_new_int64(amount));
     json_object_object_add(out, "orderName", json_object_new_string(name));
-    json_object_object_add(out, "clientKey", sc->toss_payments_client_key
-                           ? json_object_new_string(sc->toss_payments_client_key) : NULL);
+    json_object_object_add(out, "clientKey", tc->client_key
+                           ? json_object_new_string(tc->client_key) : NULL);
     json_object_object_add(out, "successUrl", json_object_new_string(
         ap_construct_url(r->pool, apr_pstrcat(r->pool, mount, "/success", NULL), r)));
     json_object_object_add(out, "failUrl", json_object_new_string(
@@ -97,7 +97,7 @@ static int prepare(request_rec *r, const gh_route_params_t *params)
  * with the outcome in the query; without it, it gets JSON. */
 static int finish(request_rec *r, json_object *body, const char *const *query)
 {
-    const char *url = gh_server_conf(r->server)->payment_return_url;
+    const char *url = gh_toss_payments_cfg(r->server)->return_url;
 
     if (url == NULL) {
         return gh_send_json(r, HTTP_OK, body);
@@ -156,7 +156,7 @@ static int payment_failed(request_rec *r, const char *order_id, const char *code
                         "message", message, NULL };
     json_object *out;
 
-    if (gh_server_conf(r->server)->payment_return_url == NULL) {
+    if (gh_toss_payments_cfg(r->server)->return_url == NULL) {
         return gh_fail(r, GH_E_PAYMENT_FAILED, message);
     }
     out = gh_json_object(r->pool);

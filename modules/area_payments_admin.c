@@ -14,6 +14,7 @@
 #include "gh_json.h"
 #include "gh_money.h"
 #include "gh_payments.h"
+#include "gh_toss_payments_cfg.h"
 
 #define LEDGER_SHOWN 50
 

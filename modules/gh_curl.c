@@ -238,7 +238,7 @@ static CURLcode try_once(CURL *h, const gh_server_conf_t *sc, sink_t *sink, char
                          apr_interval_time_t left, const char **what)
 {
     long ms = (long)apr_time_as_msec(left);
-    long connect = GH_CONF_INT(sc, http_connect_ms, GH_DEFAULT_HTTP_CONNECT_MS);
+    long connect = sc->http_connect_ms;
     CURLcode rc = CURLE_OK;
 
     sink->buf = NULL;
@@ -316,8 +316,7 @@ static gh_curl_result_e perform(apr_pool_t *p, server_rec *s, const gh_curl_requ
 {
     const gh_server_conf_t *sc = gh_server_conf(s);
     apr_time_t deadline = apr_time_now()
-                        + apr_time_from_msec(GH_CONF_INT(sc, http_timeout_ms,
-                                                         GH_DEFAULT_HTTP_TIMEOUT_MS));
+                        + apr_time_from_msec(sc->http_timeout_ms);
     int tries = 0;
     int max_tries = req->retry == GH_CURL_RETRY && !req->fresh ? GH_RETRY_MAX_TRIES : 1;
     char errbuf[CURL_ERROR_SIZE];
@@ -331,7 +330,7 @@ static gh_curl_result_e perform(apr_pool_t *p, server_rec *s, const gh_curl_requ
     memset(resp, 0, sizeof(*resp));
     memset(&sink, 0, sizeof(sink));
     sink.p = p;
-    sink.max = (apr_size_t)GH_CONF_INT(sc, http_max_response, GH_DEFAULT_HTTP_MAX_RESPONSE);
+    sink.max = (apr_size_t)sc->http_max_response;
     if ((h = thread_handle(p)) == NULL) {
         *why = "cannot create a libcurl handle";
         return GH_CURL_UNREACHABLE;

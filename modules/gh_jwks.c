@@ -151,7 +151,7 @@ int gh_jwks_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         return OK;    /* the configuration-check pass */
     }
     shared = gh_socache_open(pconf, ptemp, s, "GameHoneyJWKSCache",
-                             GH_CONF_STR(sc, jwks_cache, "shmcb"), NAMESPACE, &hints);
+                             sc->jwks_cache, NAMESPACE, &hints);
     if (shared == NULL) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -356,8 +356,7 @@ static apr_hash_t *obtain(entry_t *e, apr_pool_t *kp, apr_time_t since, shared_h
     const gh_server_conf_t *sc = gh_server_conf(e->server);
     apr_time_t start = apr_time_now();
     apr_time_t until = start + apr_time_from_sec(1)
-                     + apr_time_from_msec(GH_CONF_INT(sc, http_timeout_ms,
-                                                      GH_DEFAULT_HTTP_TIMEOUT_MS));
+                     + apr_time_from_msec(sc->http_timeout_ms);
     apr_uint64_t lease = 0;
     apr_hash_t *keys;
 

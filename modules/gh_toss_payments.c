@@ -11,6 +11,7 @@
 #include "gh_json.h"
 #include "gh_money.h"
 #include "gh_toss_payments.h"
+#include "gh_toss_payments_cfg.h"
 
 #define SERVICE "Toss Payments"
 #define TKEY_MAX 64            /* Toss's transaction keys are 32 characters */
@@ -70,7 +71,7 @@ static int read_payment(apr_pool_t *p, json_object *doc, gh_tp_answer_t *out)
 int gh_tp_call(request_rec *r, const char *path, json_object *body, const char *idem_key,
                gh_tp_answer_t *out)
 {
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_toss_payments_cfg_t *tc = gh_toss_payments_cfg(r->server);
     const char *headers[4] = { NULL, NULL, NULL, NULL };
     /* a lookup is a GET, and every POST carries its Idempotency-Key: Toss
        answers a repeat with the first answer, without doing it again */
@@ -85,9 +86,8 @@ int gh_tp_call(request_rec *r, const char *path, json_object *body, const char *
 
     memset(out, 0, sizeof(*out));
     req.provider = GH_UPSTREAM_TOSS_PAYMENTS;
-    req.url = apr_pstrcat(r->pool, GH_CONF_STR(sc, toss_payments_url,
-                                               GH_DEFAULT_TOSS_PAYMENTS_URL), path, NULL);
-    headers[h++] = apr_pstrcat(r->pool, "Authorization: ", sc->toss_payments_auth, NULL);
+    req.url = apr_pstrcat(r->pool, tc->url, path, NULL);
+    headers[h++] = apr_pstrcat(r->pool, "Authorization: ", tc->auth, NULL);
     if (body) {
         req.body = gh_json_serialize(body, &req.body_len);
         headers[h++] = "Content-Type: application/json";

@@ -16,5 +16,6 @@ void test_prom(apr_pool_t *p);
 void test_dbrule(apr_pool_t *p);
 void test_cursor(apr_pool_t *p);
 void test_retry(apr_pool_t *p);
+void test_cfg(apr_pool_t *p);
 
 #endif
