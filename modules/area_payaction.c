@@ -17,6 +17,7 @@
 #include "gh_http.h"
 #include "gh_json.h"
 #include "gh_money.h"
+#include "gh_payaction_amount.h"
 #include "gh_payments.h"
 #include "gh_text.h"
 #include "gh_payaction_cfg.h"
@@ -267,20 +268,16 @@ static int deposit_request(request_rec *r, const gh_route_params_t *params)
  * absent, "-1" (never an order's amount) when unreadable. */
 static const char *webhook_amount(request_rec *r, json_object *in)
 {
-    json_object *v;
-    const char *s;
     apr_int64_t won;
 
-    if (!json_object_object_get_ex(in, "amount", &v) || json_object_is_type(v, json_type_null)) {
+    switch (gh_payaction_amount_of(in, &won)) {
+    case GH_PAYACTION_AMOUNT_NONE:
         return NULL;
-    }
-    if (json_object_is_type(v, json_type_int)) {
-        won = json_object_get_int64(v);
-    }
-    else if ((s = gh_json_str_of(v)) == NULL || gh_money_parse_won(s, &won) != 0) {
+    case GH_PAYACTION_AMOUNT_WON:
+        return apr_psprintf(r->pool, "%" APR_INT64_T_FMT, won);
+    default:
         return "-1";
     }
-    return apr_psprintf(r->pool, "%" APR_INT64_T_FMT, won);
 }
 
 static int header_matches(request_rec *r, const char *name, const char *want)

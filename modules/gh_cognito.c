@@ -6,6 +6,7 @@
 #include "http_protocol.h"
 
 #include "gh_cognito.h"
+#include "gh_cognito_error.h"
 #include "gh_config.h"
 #include "gh_crypto.h"
 #include "gh_curl.h"
@@ -85,7 +86,8 @@ int gh_cognito_call(request_rec *r, const char *operation, json_object *body, js
                               .retry = strcmp(operation, "GetUser") == 0 ? GH_CURL_RETRY
                                                                          : GH_CURL_ONCE };
     gh_curl_response_t resp;
-    const char *why, *err, *type;
+    const char *why, *type;
+    gh_cognito_error_e kind;
     gh_curl_result_e rc;
 
     *out = NULL;
@@ -93,19 +95,16 @@ int gh_cognito_call(request_rec *r, const char *operation, json_object *body, js
     if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, &why)) != GH_CURL_OK) {
         return gh_answer(r, gh_curl_fail(r, rc, SERVICE, why));
     }
-    if (gh_json_parse(r->pool, resp.body, resp.len, out, &err) != 0
-        || !json_object_is_type(*out, json_type_object)) {
+    switch (kind = gh_cognito_error_parse(r->pool, resp.status, resp.body, resp.len, out, &type)) {
+    case GH_COGNITO_NOT_JSON:
         return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
                                                         operation, resp.status)));
-    }
-    if (resp.status == 200) {
+    case GH_COGNITO_ANSWERED:
         return OK;
+    default:
+        break;
     }
-    type = gh_json_str(*out, "__type");
-    if (type && strchr(type, '#')) {
-        type = strrchr(type, '#') + 1;      /* "com.amazonaws...#NotAuthorizedException" */
-    }
-    if (resp.status >= 400 && resp.status < 500 && type) {
+    if (kind == GH_COGNITO_REFUSED) {
         for (apr_size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
             if (strcmp(type, errors[i].type) == 0) {
                 return gh_fail(r, errors[i].err, errors[i].message);

@@ -89,12 +89,7 @@ const char *gh_http_area_handler(const request_rec *r)
 int gh_http_int(request_rec *r, json_object *obj, const char *name, apr_int64_t min,
                 apr_int64_t max, apr_int64_t *out)
 {
-    json_object *v;
-
-    /* json-c also types "1e3" as a double and true as a boolean: only an
-     * integer token is an integer */
-    if (!json_object_object_get_ex(obj, name, &v) || !json_object_is_type(v, json_type_int)
-        || (*out = json_object_get_int64(v)) < min || *out > max) {
+    if (gh_json_int(obj, name, min, max, out) != 0) {
         return gh_fail(r, GH_E_INVALID_REQUEST,
                        apr_psprintf(r->pool, "%s must be a whole number from %" APR_INT64_T_FMT
                                     " to %" APR_INT64_T_FMT ".", name, min, max));

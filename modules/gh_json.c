@@ -49,6 +49,21 @@ const char *gh_json_str_of(json_object *v)
     return v && whole_string(v) ? json_object_get_string(v) : NULL;
 }
 
+int gh_json_int(json_object *obj, const char *name, apr_int64_t min, apr_int64_t max,
+                apr_int64_t *out)
+{
+    json_object *v;
+    apr_int64_t n;
+
+    if (obj == NULL || !json_object_object_get_ex(obj, name, &v)
+        || !json_object_is_type(v, json_type_int) || (n = json_object_get_int64(v)) < min
+        || n > max) {
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
 json_object *gh_json_obj(json_object *obj, const char *name)
 {
     json_object *v;

@@ -26,6 +26,12 @@ const char *gh_json_str(json_object *obj, const char *name);
 /* v as a string under the same rule, or NULL. */
 const char *gh_json_str_of(json_object *v);
 
+/* obj's member name as an integer from min to max: 0 with *out set, or
+ * -1. Only a JSON integer token counts: json-c also types "1e3" as a
+ * double, and true as a boolean, and neither is one. */
+int gh_json_int(json_object *obj, const char *name, apr_int64_t min, apr_int64_t max,
+                apr_int64_t *out);
+
 /* obj's member name as an object, or NULL. */
 json_object *gh_json_obj(json_object *obj, const char *name);
 

@@ -24,8 +24,8 @@
 
 #include "gh_config.h"
 #include "gh_curl.h"
-#include "gh_json.h"
 #include "gh_jwks.h"
+#include "gh_jwks_doc.h"
 #include "gh_jwt.h"
 #include "gh_private.h"
 #include "gh_socache.h"
@@ -175,12 +175,6 @@ static int claim_unknown_kid_fetch(const char *url)
     return now - last >= UNKNOWN_KID_REFETCH && apr_atomic_cas32(slot, now, last) == last;
 }
 
-static apr_status_t free_key(void *pkey)
-{
-    EVP_PKEY_free(pkey);
-    return APR_SUCCESS;
-}
-
 /* Seconds from a Cache-Control max-age, bounded, with a default. */
 static int max_age(const char *cc)
 {
@@ -192,43 +186,6 @@ static int max_age(const char *cc)
     }
     v = strtol(m + 8, NULL, 10);
     return v < MIN_MAX_AGE ? MIN_MAX_AGE : v > MAX_MAX_AGE ? MAX_MAX_AGE : (int)v;
-}
-
-/* Parses a JWKS document into a key table in kp. NULL when it has no
- * usable RSA signing key. */
-static apr_hash_t *parse_keys(apr_pool_t *kp, const char *body, apr_size_t len)
-{
-    apr_hash_t *keys = apr_hash_make(kp);
-    json_object *doc, *list;
-    const char *err;
-
-    if (gh_json_parse(kp, body, len, &doc, &err) != 0
-        || !json_object_is_type(doc, json_type_object)
-        || !json_object_object_get_ex(doc, "keys", &list)
-        || !json_object_is_type(list, json_type_array)) {
-        return NULL;
-    }
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-        json_object *k = json_object_array_get_idx(list, i), *v;
-        const char *kty = NULL, *kid = NULL, *n = NULL, *e = NULL, *use = NULL;
-        EVP_PKEY *pkey;
-
-        if (!json_object_is_type(k, json_type_object)) {
-            continue;
-        }
-        if (json_object_object_get_ex(k, "kty", &v)) kty = json_object_get_string(v);
-        if (json_object_object_get_ex(k, "kid", &v)) kid = json_object_get_string(v);
-        if (json_object_object_get_ex(k, "n", &v)) n = json_object_get_string(v);
-        if (json_object_object_get_ex(k, "e", &v)) e = json_object_get_string(v);
-        if (json_object_object_get_ex(k, "use", &v)) use = json_object_get_string(v);
-        if (kty == NULL || strcmp(kty, "RSA") != 0 || kid == NULL
-            || (use && strcmp(use, "sig") != 0) || (pkey = gh_jwk_rsa(n, e)) == NULL) {
-            continue;
-        }
-        apr_pool_cleanup_register(kp, pkey, free_key, apr_pool_cleanup_null);
-        apr_hash_set(keys, apr_pstrdup(kp, kid), APR_HASH_KEY_STRING, pkey);
-    }
-    return apr_hash_count(keys) ? keys : NULL;
 }
 
 static volatile apr_uint64_t *slot_in(volatile apr_uint64_t *slots, const char *url,
@@ -294,7 +251,7 @@ static apr_hash_t *shared_keys(entry_t *e, apr_pool_t *kp, apr_time_t since,
         && len > sizeof(*head)) {
         memcpy(head, buf, sizeof(*head));
         if (head->fetched_at > since && head->expires_at - REFRESH_MARGIN > apr_time_now()) {
-            keys = parse_keys(kp, (const char *)buf + sizeof(*head), len - sizeof(*head));
+            keys = gh_jwks_doc_parse(kp, (const char *)buf + sizeof(*head), len - sizeof(*head));
         }
     }
     apr_pool_destroy(tp);
@@ -334,7 +291,7 @@ static apr_hash_t *fetch(entry_t *e, apr_pool_t *kp, shared_head_t *head, const 
     if (rc == GH_CURL_OK && resp.status != 200) {
         *why = apr_psprintf(kp, "HTTP %ld", resp.status);
     }
-    else if (rc == GH_CURL_OK && (keys = parse_keys(kp, resp.body, resp.len)) == NULL) {
+    else if (rc == GH_CURL_OK && (keys = gh_jwks_doc_parse(kp, resp.body, resp.len)) == NULL) {
         *why = "no usable RSA key in the document";
     }
     if (keys) {

@@ -124,7 +124,10 @@ const char *gh_jwt_claim(const gh_jwt_t *jwt, const char *name)
     return gh_json_str(jwt->claims, name);
 }
 
-/* A NumericDate claim: 0 and the value, 1 when absent, -1 when malformed. */
+/* A NumericDate claim: 0 and the value, 1 when absent, -1 when malformed.
+ * A fraction is rounded up: for a whole number of seconds k, d <= k
+ * exactly when ceil(d) <= k, and d > k when ceil(d) > k, so the checks
+ * below compare it exactly (RFC 7519 allows fractional dates). */
 static int time_claim(const gh_jwt_t *jwt, const char *name, apr_int64_t *value)
 {
     json_object *v;
@@ -140,6 +143,7 @@ static int time_claim(const gh_jwt_t *jwt, const char *name, apr_int64_t *value)
         double d = json_object_get_double(v);
         if (d > -1e15 && d < 1e15) {
             *value = (apr_int64_t)d;
+            *value += (double)*value < d;
             return 0;
         }
     }

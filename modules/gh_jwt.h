@@ -34,7 +34,10 @@ const char *gh_jwt_sign_hs256(apr_pool_t *p, const char *kid, json_object *claim
                               const void *key, apr_size_t keylen);
 
 /* What the claims must say. NULL fields are not checked; iss matches any
- * of the non-NULL entries. exp is always required. */
+ * of the non-NULL entries. exp is always required. exp, nbf and iat are
+ * NumericDates: JSON numbers, compared exactly, fractions included; one
+ * written with a fraction or an exponent must lie strictly between -1e15
+ * and 1e15, or it counts as malformed. */
 typedef struct {
     const char *iss[2];
     const char *aud;            /* a string, or an element of an array */

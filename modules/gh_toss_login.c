@@ -11,6 +11,7 @@
 #include "gh_curl.h"
 #include "gh_http.h"
 #include "gh_json.h"
+#include "gh_toss_envelope.h"
 #include "gh_toss_login.h"
 #include "gh_toss_login_cfg.h"
 
@@ -33,8 +34,7 @@ static int call(request_rec *r, const char *method, const char *path, const char
                               .retry = strcmp(method, "GET") == 0 && !fresh ? GH_CURL_RETRY
                                                                             : GH_CURL_ONCE };
     gh_curl_response_t resp;
-    json_object *doc;
-    const char *why, *err, *type;
+    const char *why;
     gh_curl_result_e rc;
 
     *success = NULL;
@@ -47,30 +47,20 @@ static int call(request_rec *r, const char *method, const char *path, const char
     if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, &why)) != GH_CURL_OK) {
         return gh_answer(r, gh_curl_fail(r, rc, SERVICE, why));
     }
-    if (gh_json_parse(r->pool, resp.body, resp.len, &doc, &err) != 0
-        || !json_object_is_type(doc, json_type_object)) {
+    switch (gh_toss_envelope_parse(r->pool, resp.status, resp.body, resp.len, success, refused)) {
+    case GH_TOSS_SUCCESS:
+    case GH_TOSS_REFUSED:
+        return OK;
+    case GH_TOSS_NOT_JSON:
         return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
                                                         path, resp.status)));
-    }
-    type = gh_json_str(doc, "resultType");
-    if (type && strcmp(type, "SUCCESS") == 0 && (*success = gh_json_obj(doc, "success"))) {
-        return OK;
-    }
-    if (resp.status >= 500) {           /* Toss failed; it did not refuse us */
+    case GH_TOSS_FAILED:                /* Toss failed; it did not refuse us */
         return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld", path,
                                                         resp.status)));
-    }
-    if (type && strcmp(type, "FAIL") == 0) {
-        *refused = gh_json_str(gh_json_obj(doc, "error"), "errorCode");
-        *refused = *refused ? *refused : "FAIL";
-        return OK;
-    }
-    if (type == NULL && gh_json_str(doc, "error")) {
-        *refused = gh_json_str(doc, "error");
-        return OK;
-    }
-    return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, no envelope",
+    default:
+        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, no envelope",
                                                     path, resp.status)));
+    }
 }
 
 /* A personal field: decrypted when Toss's key is configured, else unset. */

@@ -54,6 +54,10 @@ int main(void)
     run_suite(root, "prom", test_prom);
     run_suite(root, "dbrule", test_dbrule);
     run_suite(root, "retry", test_retry);
+    run_suite(root, "jwks_doc", test_jwks_doc);
+    run_suite(root, "toss_env", test_toss_envelope);
+    run_suite(root, "cognito_err", test_cognito_error);
+    run_suite(root, "pa_amount", test_payaction_amount);
 
     apr_pool_destroy(root);
     fflush(stderr);

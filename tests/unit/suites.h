@@ -17,5 +17,9 @@ void test_dbrule(apr_pool_t *p);
 void test_cursor(apr_pool_t *p);
 void test_retry(apr_pool_t *p);
 void test_cfg(apr_pool_t *p);
+void test_jwks_doc(apr_pool_t *p);
+void test_toss_envelope(apr_pool_t *p);
+void test_cognito_error(apr_pool_t *p);
+void test_payaction_amount(apr_pool_t *p);
 
 #endif

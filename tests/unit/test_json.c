@@ -483,6 +483,46 @@ static void serialize(void)
     CHECK_INT_EQ(len, 2);
 }
 
+/* gh_json_int on the member "n" of the JSON text body. */
+static int int_of(const char *body, apr_int64_t min, apr_int64_t max, apr_int64_t *out)
+{
+    json_object *o = NULL;
+    const char *e;
+
+    if (gh_json_parse(g_pool, body, strlen(body), &o, &e) != 0) {
+        return -2;
+    }
+    return gh_json_int(o, "n", min, max, out);
+}
+
+static void integers(void)
+{
+    apr_int64_t v = -7;
+
+    /* the bounds are inclusive */
+    CHECK(int_of("{\"n\":1000}", 1000, 5000000, &v) == 0 && v == 1000);
+    CHECK(int_of("{\"n\":5000000}", 1000, 5000000, &v) == 0 && v == 5000000);
+    CHECK(int_of("{\"n\":-0}", 0, 0, &v) == 0 && v == 0);
+    CHECK(int_of("{\"n\":-9223372036854775808}", INT64_MIN, INT64_MIN, &v) == 0 && v == INT64_MIN);
+    CHECK(int_of("{\"n\":9223372036854775807}", 1, INT64_MAX, &v) == 0 && v == INT64_MAX);
+    v = -7;
+    CHECK_INT_EQ(int_of("{\"n\":999}", 1000, 5000000, &v), -1);
+    CHECK_INT_EQ(int_of("{\"n\":5000001}", 1000, 5000000, &v), -1);
+    CHECK_INT_EQ(int_of("{\"n\":-1000}", 1000, 5000000, &v), -1);
+    CHECK_INT_EQ(v, -7);                                    /* nothing written */
+    /* only an integer token is an integer */
+    CHECK_INT_EQ(int_of("{\"n\":1000.0}", 1, 5000000, &v), -1);
+    CHECK_INT_EQ(int_of("{\"n\":1e3}", 1, 5000000, &v), -1);
+    CHECK_INT_EQ(int_of("{\"n\":\"1000\"}", 1, 5000000, &v), -1);
+    CHECK_INT_EQ(int_of("{\"n\":true}", 0, 5000000, &v), -1);
+    CHECK_INT_EQ(int_of("{\"n\":null}", 0, 5000000, &v), -1);
+    CHECK_INT_EQ(int_of("{\"n\":[1000]}", 0, 5000000, &v), -1);
+    CHECK_INT_EQ(int_of("{\"N\":1000}", 0, 5000000, &v), -1);
+    CHECK_INT_EQ(int_of("{}", 0, 5000000, &v), -1);
+    CHECK_INT_EQ(gh_json_int(NULL, "n", 0, 1, &v), -1);
+    CHECK_INT_EQ(v, -7);
+}
+
 void test_json(apr_pool_t *p)
 {
     g_pool = p;
@@ -492,4 +532,5 @@ void test_json(apr_pool_t *p)
     parse_depth();
     parse_accepts();
     serialize();
+    integers();
 }

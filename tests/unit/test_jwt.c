@@ -929,12 +929,19 @@ static void claims_times(void)
     CLAIMS(exp_payload("exp", NOW - 1), &x, MSG_EXPIRED);
     x.leeway = 60;
 
-    /* exp as a JSON float: accepted, truncated to whole seconds */
+    /* exp as a JSON float: compared exactly, fraction included (RFC 7519
+     * §2 allows one): now - leeway == 1699999940 */
     CLAIMS("{\"exp\":1700000600.5}", &x, "ok");
     CLAIMS("{\"exp\":1.7000006e9}", &x, "ok");
-    CLAIMS("{\"exp\":1699999940.9}", &x, MSG_EXPIRED);      /* 1699999940 + 60 == now */
+    CLAIMS("{\"exp\":1699999940.9}", &x, "ok");             /* 0.9 s left */
+    CLAIMS("{\"exp\":1699999940.0}", &x, MSG_EXPIRED);
+    CLAIMS("{\"exp\":1699999939.9}", &x, MSG_EXPIRED);
     CLAIMS("{\"exp\":1699999941.0}", &x, "ok");
     CLAIMS("{\"exp\":1.6e9}", &x, MSG_EXPIRED);
+    CLAIMS("{\"exp\":-0.5}", &x, MSG_EXPIRED);
+    CLAIMS("{\"exp\":999999999999999.9}", &x, "ok");
+    CLAIMS("{\"exp\":1e15}", &x, MSG_EXP);                  /* past the float bound */
+    CLAIMS("{\"exp\":-1e15}", &x, MSG_EXP);
 
     /* nbf: not valid yet when nbf - leeway > now */
     CLAIMS(exp_payload("nbf", NOW - 1000), &x, "ok");
@@ -945,8 +952,12 @@ static void claims_times(void)
     CLAIMS(exp_payload("nbf", NOW + 86400), &x, MSG_NBF);
     CLAIMS("{\"exp\":1700000600,\"nbf\":\"0\"}", &x, MSG_NBF);
     CLAIMS("{\"exp\":1700000600,\"nbf\":null}", &x, MSG_NBF);
-    CLAIMS("{\"exp\":1700000600,\"nbf\":1700000060.5}", &x, "ok");
+    /* now + leeway == 1700000060: an nbf half a second later is not yet */
+    CLAIMS("{\"exp\":1700000600,\"nbf\":1700000060.5}", &x, MSG_NBF);
+    CLAIMS("{\"exp\":1700000600,\"nbf\":1700000060.0}", &x, "ok");
+    CLAIMS("{\"exp\":1700000600,\"nbf\":1700000059.9}", &x, "ok");
     CLAIMS("{\"exp\":1700000600,\"nbf\":1700000061.0}", &x, MSG_NBF);
+    CLAIMS("{\"exp\":1700000600,\"nbf\":-0.5}", &x, "ok");
 
     /* iat: issued in the future when iat - leeway > now */
     CLAIMS(exp_payload("iat", NOW - 1000), &x, "ok");
@@ -956,6 +967,8 @@ static void claims_times(void)
     CLAIMS(exp_payload("iat", NOW + 86400), &x, MSG_IAT);
     CLAIMS("{\"exp\":1700000600,\"iat\":false}", &x, MSG_IAT);
     CLAIMS("{\"exp\":1700000600,\"iat\":1e300}", &x, MSG_IAT);
+    CLAIMS("{\"exp\":1700000600,\"iat\":1700000060.5}", &x, MSG_IAT);
+    CLAIMS("{\"exp\":1700000600,\"iat\":1700000060.0}", &x, "ok");
     x.leeway = 0;
     CLAIMS(exp_payload("nbf", NOW), &x, "ok");
     CLAIMS(exp_payload("nbf", NOW + 1), &x, MSG_NBF);
