@@ -53,6 +53,8 @@ int main(void)
     run_suite(root, "prom", test_prom);
     run_suite(root, "dbrule", test_dbrule);
     run_suite(root, "retry", test_retry);
+    run_suite(root, "link", test_link);
+    run_suite(root, "cognito", test_cognito_refusal);
 
     apr_pool_destroy(root);
     fflush(stderr);

@@ -16,5 +16,7 @@ void test_prom(apr_pool_t *p);
 void test_dbrule(apr_pool_t *p);
 void test_cursor(apr_pool_t *p);
 void test_retry(apr_pool_t *p);
+void test_link(apr_pool_t *p);
+void test_cognito_refusal(apr_pool_t *p);
 
 #endif
