@@ -133,7 +133,7 @@ static int sign_in(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, json_
         return gh_fail(r, GH_E_INTERNAL_ERROR,
                        "An internal error occurred.");
     }
-    if ((status = gh_identity_login(r, idp, prof, hash, &user)) != OK) {
+    if ((status = gh_auth_answer(r, gh_identity_login(r, idp, prof, hash, &user))) != OK) {
         return status;
     }
     if ((access = gh_session_access_token(r, user.id, user.role, user.session_id, user.epoch,
@@ -146,6 +146,14 @@ static int sign_in(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, json_
                   idp == GH_IDP_GOOGLE ? "google" : idp == GH_IDP_COGNITO ? "cognito" : "toss");
     *body = session_body(r, &user, access, expires_in, refresh);
     return OK;
+}
+
+/* A provider refusing the code it was sent (GH_REFUSED): the grant is bad. */
+static int grant_answer(request_rec *r, gh_result_t res)
+{
+    return res.kind == GH_OK ? OK
+         : res.kind == GH_REFUSED ? gh_fail(r, GH_E_INVALID_GRANT, res.message)
+         : gh_fail_result(r, res);
 }
 
 /* A verified id token from the expected provider. */
@@ -185,7 +193,9 @@ static int google_login(request_rec *r, const gh_route_params_t *params)
                        "code_verifier must be 43 to 128 characters.");
     }
     if (id_token == NULL
-        && (status = gh_google_exchange(r, code, redirect_uri, verifier, &id_token)) != OK) {
+        && ((status = gh_http_require(r, GH_NEED_GOOGLE_CODE)) != OK
+            || (status = grant_answer(r, gh_google_exchange(r, code, redirect_uri, verifier,
+                                                            &id_token))) != OK)) {
         return status;
     }
     if ((status = provider_token(r, id_token, GH_IDP_GOOGLE, &t)) != OK) {
@@ -218,7 +228,7 @@ static int cognito_credentials(request_rec *r, json_object **in, const char **em
 {
     int status;
 
-    if ((status = gh_cognito_ready(r)) != OK
+    if ((status = gh_http_require(r, GH_NEED_COGNITO)) != OK
         || (status = gh_http_read_object(r, in)) != OK
         || (status = gh_http_field(r, *in, "email", 254, 1, email)) != OK
         || (status = gh_http_field(r, *in, secret_name, max, 1, secret)) != OK) {
@@ -256,7 +266,7 @@ static int cognito_signup(request_rec *r, const gh_route_params_t *params)
         json_object_array_add(attrs, attr);
     }
     json_object_object_add(req, "UserAttributes", attrs);
-    if ((status = gh_cognito_call(r, "SignUp", req, &out)) != OK) {
+    if ((status = gh_auth_answer(r, gh_cognito_call(r, "SignUp", req, &out))) != OK) {
         return status;
     }
     if ((sub = gh_json_str(out, "UserSub")) == NULL) {
@@ -285,7 +295,7 @@ static int cognito_confirm(request_rec *r, const gh_route_params_t *params)
     req = cognito_body(r, email, "SecretHash", NULL);
     json_object_object_add(req, "Username", json_object_new_string(email));
     json_object_object_add(req, "ConfirmationCode", json_object_new_string(code));
-    if ((status = gh_cognito_call(r, "ConfirmSignUp", req, &out)) != OK) {
+    if ((status = gh_auth_answer(r, gh_cognito_call(r, "ConfirmSignUp", req, &out))) != OK) {
         return status;
     }
     body = gh_json_object(r->pool);
@@ -311,7 +321,7 @@ static int cognito_login(request_rec *r, const gh_route_params_t *params)
     req = cognito_body(r, email, "SECRET_HASH", auth);
     json_object_object_add(req, "AuthFlow", json_object_new_string("USER_PASSWORD_AUTH"));
     json_object_object_add(req, "AuthParameters", auth);
-    if ((status = gh_cognito_call(r, "InitiateAuth", req, &out)) != OK) {
+    if ((status = gh_auth_answer(r, gh_cognito_call(r, "InitiateAuth", req, &out))) != OK) {
         return status;
     }
     if ((challenge = gh_json_str(out, "ChallengeName")) != NULL) {
@@ -363,7 +373,7 @@ static int toss_login(request_rec *r, const gh_route_params_t *params)
         return gh_fail(r, GH_E_INVALID_REQUEST,
                        "referrer must be DEFAULT or SANDBOX.");
     }
-    if ((status = gh_toss_login(r, code, referrer, &prof)) != OK
+    if ((status = grant_answer(r, gh_toss_login(r, code, referrer, &prof))) != OK
         || (status = sign_in(r, GH_IDP_TOSS, &prof, &body)) != OK) {
         return status;
     }
@@ -553,6 +563,7 @@ static int cognito_sign_out(request_rec *r, const char **outcome)
     const char *token;
     gh_token_t ct;
     gh_user_t owner;
+    gh_result_t res;
     int status;
 
     *outcome = "skipped";
@@ -567,17 +578,15 @@ static int cognito_sign_out(request_rec *r, const char **outcome)
     if (!gh_cfg_ready(r->server, GH_NEED_COGNITO)
         || gh_auth_verify(r, token, "Cognito access token", &ct) != OK
         || ct.ours || ct.idp != GH_IDP_COGNITO || !ct.access
-        || gh_identity_find(r, GH_IDP_COGNITO, ct.sub, &owner) != OK
+        || gh_identity_find(r, GH_IDP_COGNITO, ct.sub, &owner).kind != GH_OK
         || strcmp(owner.id, r->user) != 0) {
         apr_table_unset(r->err_headers_out, "WWW-Authenticate");
         return gh_fail(r, GH_E_INVALID_REQUEST, "cognito_access_token is not "
                        "a valid Cognito access token of this user.");
     }
-    if (gh_cognito_global_sign_out(r, token) != OK) {
-        const char *code, *message;
-        gh_response_failure(r, &code, &message);
+    if ((res = gh_cognito_global_sign_out(r, token)).kind != GH_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "logout: Cognito GlobalSignOut failed "
-                      "(%s); our session is revoked all the same", code ? code : "?");
+                      "(%s); our session is revoked all the same", res.reason ? res.reason : "?");
         *outcome = "failed";
         return OK;
     }

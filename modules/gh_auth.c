@@ -23,6 +23,43 @@
 #define GOOGLE_ISS1 "https://accounts.google.com"
 #define GOOGLE_ISS2 "accounts.google.com"
 
+/* What the refusals of a sign-in become: a disabled account (gh_link.h)
+ * and Cognito's exceptions (gh_cognito_refusal.h), for the accounts area
+ * and for a Cognito access token's first sight here. */
+static const gh_reason_map_t sign_in_errors[] = {
+    { GH_LINK_DISABLED,                 GH_E_ACCOUNT_DISABLED },
+    { "NotAuthorizedException",         GH_E_NOT_AUTHORIZED },
+    { "UserNotFoundException",          GH_E_NOT_AUTHORIZED },
+    { "UsernameExistsException",        GH_E_USERNAME_EXISTS },
+    { "UserNotConfirmedException",      GH_E_USER_NOT_CONFIRMED },
+    { "InvalidPasswordException",       GH_E_INVALID_PASSWORD },
+    { "CodeMismatchException",          GH_E_CODE_MISMATCH },
+    { "ExpiredCodeException",           GH_E_CODE_EXPIRED },
+    { "InvalidParameterException",      GH_E_INVALID_PARAMETER },
+    { "TooManyRequestsException",       GH_E_TOO_MANY_REQUESTS },
+    { "LimitExceededException",         GH_E_TOO_MANY_REQUESTS },
+    { "TooManyFailedAttemptsException", GH_E_TOO_MANY_REQUESTS },
+    { GH_COGNITO_UNKNOWN,               GH_E_COGNITO_ERROR },
+    { NULL, 0 }
+};
+
+int gh_auth_answer(request_rec *r, gh_result_t res)
+{
+    return res.kind == GH_OK ? OK : gh_fail_mapped(r, res, sign_in_errors);
+}
+
+/* Whether Cognito refused GetUser's token as a sign-in would a password
+ * (not_authorized): revoked, signed out, or its user gone. */
+static int token_refused(gh_result_t res)
+{
+    for (const gh_reason_map_t *m = sign_in_errors; res.kind == GH_REFUSED && m->reason; m++) {
+        if (m->err == GH_E_NOT_AUTHORIZED && res.reason && strcmp(m->reason, res.reason) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* t->what names the token as the client sent it ("access token"...). */
 static int invalid_token(request_rec *r, const gh_token_t *t, const char *why)
 {
@@ -160,7 +197,7 @@ static int session_user(request_rec *r, gh_token_t *t)
     gh_user_state_t st;
     int status;
 
-    if ((status = gh_user_cache_get(r, t->session.uid, &st)) != OK) {
+    if ((status = gh_answer(r, gh_user_cache_get(r, t->session.uid, &st))) != OK) {
         return status;
     }
     if (!st.exists) {
@@ -184,28 +221,30 @@ static int provider_user(request_rec *r, const char *token, gh_token_t *t)
 {
     gh_profile_t prof;
     gh_user_t user;
+    gh_result_t res;
     int status;
 
     gh_auth_profile(t, &prof);
     if (t->idp == GH_IDP_COGNITO && t->access) {
-        if ((status = gh_identity_find(r, t->idp, t->sub, &user)) == HTTP_NOT_FOUND) {
-            if ((status = gh_cognito_get_user(r, token, &prof)) != OK) {
-                return status;
+        if ((res = gh_identity_find(r, t->idp, t->sub, &user)).kind == GH_NOT_FOUND) {
+            if ((res = gh_cognito_get_user(r, token, &prof)).kind != GH_OK) {
+                return token_refused(res) ? invalid_token(r, t, "Cognito refused it (signed out?)")
+                                          : gh_auth_answer(r, res);
             }
             if (strcmp(prof.sub, t->sub) != 0) {
                 return invalid_token(r, t, "Cognito names another user for it");
             }
-            status = gh_identity_resolve(r, t->idp, &prof, &user);
+            res = gh_identity_resolve(r, t->idp, &prof, &user);
         }
     }
     else {
-        status = gh_identity_resolve(r, t->idp, &prof, &user);
+        res = gh_identity_resolve(r, t->idp, &prof, &user);
     }
-    if (status != OK) {
+    if (res.kind == GH_OK) {
+        res = gh_link_admit(&user);
+    }
+    if ((status = gh_auth_answer(r, res)) != OK) {
         return status;
-    }
-    if (!user.active) {
-        return gh_fail(r, GH_E_ACCOUNT_DISABLED, "This account is disabled.");
     }
     r->user = apr_pstrdup(r->pool, user.id);
     apr_table_setn(r->notes, ROLE_NOTE, apr_pstrdup(r->pool, user.role));

@@ -12,6 +12,7 @@
 
 #include "gh_identity.h"
 #include "gh_jwt.h"
+#include "gh_result.h"
 #include "gh_session.h"
 
 typedef struct {
@@ -28,6 +29,12 @@ typedef struct {
  * it in messages. OK, or 401 (with WWW-Authenticate) or 503 when a
  * provider's keys cannot be had, recorded with gh_fail. */
 int gh_auth_verify(request_rec *r, const char *token, const char *what, gh_token_t *t);
+
+/* OK for a result of kind GH_OK; else the failure a sign-in's result
+ * becomes: a disabled account's, Cognito's exceptions' own codes
+ * (not_authorized, username_exists, too_many_requests, cognito_error...),
+ * or the kind's default (gh_fail_result). */
+int gh_auth_answer(request_rec *r, gh_result_t res);
 
 /* The profile claims of a verified provider token. */
 void gh_auth_profile(const gh_token_t *t, gh_profile_t *prof);

@@ -1,54 +1,17 @@
-/* Cognito's JSON API. Its error types map onto the statuses a client can
- * act on; anything else it says is passed on as a generic 400 or 502. */
+/* Cognito's JSON API. What its exceptions mean is gh_cognito_refusal's;
+ * any other failure it answers with is passed on as GH_UPSTREAM_BAD. */
 #include <string.h>
 
 #include "apr_strings.h"
-#include "http_protocol.h"
 
 #include "gh_cognito.h"
+#include "gh_cognito_cfg.h"
 #include "gh_cognito_error.h"
-#include "gh_config.h"
 #include "gh_crypto.h"
 #include "gh_curl.h"
-#include "gh_http.h"
 #include "gh_json.h"
-#include "gh_cognito_cfg.h"
 
 #define SERVICE "Cognito"
-
-static const struct {
-    const char *type;
-    gh_err_e err;
-    const char *message;
-} errors[] = {
-    { "NotAuthorizedException", GH_E_NOT_AUTHORIZED,
-      "Incorrect username or password." },
-    { "UserNotFoundException", GH_E_NOT_AUTHORIZED,
-      "Incorrect username or password." },           /* no account enumeration */
-    { "UsernameExistsException", GH_E_USERNAME_EXISTS,
-      "An account with this username already exists." },
-    { "UserNotConfirmedException", GH_E_USER_NOT_CONFIRMED,
-      "The account is not confirmed yet." },
-    { "InvalidPasswordException", GH_E_INVALID_PASSWORD,
-      "The password does not meet the password policy." },
-    { "CodeMismatchException", GH_E_CODE_MISMATCH,
-      "The confirmation code is wrong." },
-    { "ExpiredCodeException", GH_E_CODE_EXPIRED,
-      "The confirmation code has expired." },
-    { "InvalidParameterException", GH_E_INVALID_PARAMETER,
-      "Cognito refused a parameter." },
-    { "TooManyRequestsException", GH_E_TOO_MANY_REQUESTS,
-      "Too many requests to Cognito; retry later." },
-    { "LimitExceededException", GH_E_TOO_MANY_REQUESTS,
-      "Too many attempts; retry later." },
-    { "TooManyFailedAttemptsException", GH_E_TOO_MANY_REQUESTS,
-      "Too many failed attempts; retry later." },
-};
-
-int gh_cognito_ready(request_rec *r)
-{
-    return gh_http_require(r, GH_NEED_COGNITO);
-}
 
 const char *gh_cognito_secret_hash(request_rec *r, const char *username)
 {
@@ -67,7 +30,8 @@ const char *gh_cognito_secret_hash(request_rec *r, const char *username)
     return gh_base64_encode(r->pool, mac, sizeof(mac), 0);
 }
 
-int gh_cognito_call(request_rec *r, const char *operation, json_object *body, json_object **out)
+gh_result_t gh_cognito_call(request_rec *r, const char *operation, json_object *body,
+                            json_object **out)
 {
     const gh_cognito_cfg_t *cc = gh_cognito_cfg(r->server);
     const char *headers[] = {
@@ -93,28 +57,25 @@ int gh_cognito_call(request_rec *r, const char *operation, json_object *body, js
     *out = NULL;
     req.body = gh_json_serialize(body, &req.body_len);
     if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, &why)) != GH_CURL_OK) {
-        return gh_answer(r, gh_curl_fail(r, rc, SERVICE, why));
+        return gh_curl_fail(r, rc, SERVICE, why);
     }
-    switch (kind = gh_cognito_error_parse(r->pool, resp.status, resp.body, resp.len, out, &type)) {
-    case GH_COGNITO_NOT_JSON:
-        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
-                                                        operation, resp.status)));
-    case GH_COGNITO_ANSWERED:
-        return OK;
-    default:
-        break;
+    kind = gh_cognito_error_parse(r->pool, resp.status, resp.body, resp.len, out, &type);
+    if (kind == GH_COGNITO_NOT_JSON) {
+        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
+                                                        operation, resp.status));
+    }
+    if (kind == GH_COGNITO_ANSWERED) {
+        return GH_RESULT_OK;
     }
     if (kind == GH_COGNITO_REFUSED) {
-        for (apr_size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
-            if (strcmp(type, errors[i].type) == 0) {
-                return gh_fail(r, errors[i].err, errors[i].message);
-            }
+        gh_result_t res = gh_cognito_refusal(type);
+        if (strcmp(res.reason, GH_COGNITO_UNKNOWN) == 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "%s %s: %s", SERVICE, operation, type);
         }
-        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "%s %s: %s", SERVICE, operation, type);
-        return gh_fail(r, GH_E_COGNITO_ERROR, "Cognito refused the request.");
+        return res;
     }
-    return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld %s", operation,
-                                                    resp.status, type ? type : "")));
+    return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld %s", operation,
+                                                    resp.status, type ? type : ""));
 }
 
 /* A UserAttributes list's value of name, or NULL. */
@@ -130,36 +91,30 @@ static const char *attribute(json_object *attrs, const char *name)
     return NULL;
 }
 
-int gh_cognito_get_user(request_rec *r, const char *access_token, gh_profile_t *prof)
+gh_result_t gh_cognito_get_user(request_rec *r, const char *access_token, gh_profile_t *prof)
 {
     json_object *req = gh_json_object(r->pool), *out, *attrs;
     const char *verified;
-    int status;
+    gh_result_t res;
 
     json_object_object_add(req, "AccessToken", json_object_new_string(access_token));
-    if ((status = gh_cognito_call(r, "GetUser", req, &out)) == HTTP_UNAUTHORIZED) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
-        return gh_fail(r, GH_E_INVALID_TOKEN,
-                       "The access token is invalid: Cognito refused it (signed out?).");
-    }
-    if (status != OK) {
-        return status;
+    if ((res = gh_cognito_call(r, "GetUser", req, &out)).kind != GH_OK) {
+        return res;
     }
     if (!json_object_object_get_ex(out, "UserAttributes", &attrs)
         || !json_object_is_type(attrs, json_type_array)
         || (prof->sub = attribute(attrs, "sub")) == NULL) {
-        return gh_answer(r, gh_upstream_bad(r, SERVICE, "GetUser gave no sub attribute"));
+        return gh_upstream_bad(r, SERVICE, "GetUser gave no sub attribute");
     }
     prof->email = attribute(attrs, "email");
     verified = attribute(attrs, "email_verified");
     prof->email_verified = verified && strcmp(verified, "true") == 0;
     prof->name = attribute(attrs, "name");
     prof->picture = attribute(attrs, "picture");
-    return OK;
+    return GH_RESULT_OK;
 }
 
-int gh_cognito_global_sign_out(request_rec *r, const char *access_token)
+gh_result_t gh_cognito_global_sign_out(request_rec *r, const char *access_token)
 {
     json_object *req = gh_json_object(r->pool), *out;
 

@@ -1,4 +1,5 @@
-/* Constant-time secret comparison, HMAC and randomness over OpenSSL. */
+/* Constant-time secret comparison, HMAC and randomness over OpenSSL;
+ * base64 over APR (apr_encode.h). */
 #include <limits.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <apr_encode.h>
 #include <apr_strings.h>
 
 #include "gh_crypto.h"
@@ -88,69 +90,44 @@ const char *gh_hmac_sha256_hex(apr_pool_t *p, const void *key, apr_size_t keylen
                                                               : NULL;
 }
 
+/* RFC 4648 §4 with padding, or RFC 7515's base64url without */
+#define BASE64_FLAGS(url) ((url) ? APR_ENCODE_BASE64URL : APR_ENCODE_NONE)
+
 const char *gh_base64_encode(apr_pool_t *p, const unsigned char *data, apr_size_t n, int url)
 {
-    char *out = apr_palloc(p, 4 * ((n + 2) / 3) + 1);
-    int len = EVP_EncodeBlock((unsigned char *)out, data, (int)n);
+    const char *out = n > 0 ? apr_pencode_base64_binary(p, data, (apr_ssize_t)n,
+                                                        BASE64_FLAGS(url), NULL)
+                            : "";
 
-    if (url) {
-        while (len > 0 && out[len - 1] == '=') {
-            len--;
-        }
-        for (int i = 0; i < len; i++) {
-            out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
-        }
-    }
-    out[len] = '\0';
-    return out;
+    return out ? out : "";
 }
 
 int gh_base64_decode(apr_pool_t *p, const char *in, apr_size_t len, int url,
                      unsigned char **out, apr_size_t *outlen)
 {
-    apr_size_t pad = 0, full;
-    char *std;
-    int n;
+    int flags = BASE64_FLAGS(url);
+    apr_size_t need = 0, n = 0;
+    char *again;
 
     if (len > INT_MAX / 2) {
         return -1;
     }
-    if (!url) {
-        if (len % 4 != 0) {
-            return -1;
-        }
-        while (pad < 2 && len - pad > 0 && in[len - pad - 1] == '=') {
-            pad++;
-        }
-        len -= pad;
-    }
-    if (len % 4 == 1) {
+    /* the re-encoding has at most len + 3 characters (padding) and a NUL;
+     * made first, so that nothing lies in p just past the bytes returned */
+    again = apr_palloc(p, len + 4);
+    /* at most 3 bytes for each 4 characters, 2 for what is left, and a NUL */
+    *out = apr_palloc(p, len / 4 * 3 + 3);
+    if (apr_decode_base64_binary(*out, in, (apr_ssize_t)len, flags, outlen) != APR_SUCCESS
+        || apr_encode_base64_binary(NULL, NULL, (apr_ssize_t)*outlen, flags, &need) != APR_SUCCESS
+        || need > len + 4
+        || apr_encode_base64_binary(again, *out, (apr_ssize_t)*outlen, flags, &n) != APR_SUCCESS) {
         return -1;
     }
-    for (apr_size_t i = 0; i < len; i++) {
-        char c = in[i];
-        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-              || (url ? (c == '-' || c == '_') : (c == '+' || c == '/'));
-        if (!ok) {
-            return -1;
-        }
-    }
-    /* OpenSSL decodes the standard alphabet in whole, padded quads */
-    pad = (4 - len % 4) % 4;
-    full = len + pad;
-    std = apr_palloc(p, full + 1);
-    for (apr_size_t i = 0; i < len; i++) {
-        std[i] = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
-    }
-    memset(std + len, '=', pad);
-    *out = apr_palloc(p, full / 4 * 3 + 1);
-    n = EVP_DecodeBlock(*out, (unsigned char *)std, (int)full);
-    if (n < 0) {
-        return -1;
-    }
-    *outlen = (apr_size_t)n - pad;
     (*out)[*outlen] = '\0';
-    return 0;
+    /* APR takes either alphabet, padding or none, and ignores the unused
+     * bits of the last character: only the one canonical text of the
+     * bytes is taken, so that nothing has two spellings */
+    return n == len && memcmp(again, in, len) == 0 ? 0 : -1;
 }
 
 int gh_random_bytes(unsigned char *buf, apr_size_t n)

@@ -1,5 +1,5 @@
-/* The few cryptographic operations the module needs, all through OpenSSL.
- * Pure: needs only APR and OpenSSL. */
+/* The few cryptographic operations the module needs, through OpenSSL, and
+ * base64 through APR. Pure: needs only APR and OpenSSL. */
 #ifndef GH_CRYPTO_H
 #define GH_CRYPTO_H
 
@@ -30,9 +30,10 @@ int gh_random_bytes(unsigned char *buf, apr_size_t n);
  * bytes, allocated in p. */
 const char *gh_base64_encode(apr_pool_t *p, const unsigned char *data, apr_size_t n, int url);
 
-/* Strict base64 decoding: only the alphabet (standard with '=' padding
- * to a multiple of 4, or url without padding), no whitespace. Returns 0
- * and a buffer in p (NUL-terminated for convenience), or -1. */
+/* Strict base64 decoding: only the one text gh_base64_encode gives for
+ * the bytes (standard with '=' padding to a multiple of 4, or url without
+ * padding; no whitespace; the unused bits of the last character zero).
+ * Returns 0 and a buffer in p (NUL-terminated for convenience), or -1. */
 int gh_base64_decode(apr_pool_t *p, const char *in, apr_size_t len, int url,
                      unsigned char **out, apr_size_t *outlen);
 

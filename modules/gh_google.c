@@ -1,12 +1,12 @@
 /* Google's token endpoint: a form POST with the client secret; only the
  * id_token of the answer is used, and it is verified like any other. */
+#include <string.h>
+
 #include "apr_strings.h"
-#include "http_protocol.h"
 
 #include "gh_config.h"
 #include "gh_curl.h"
 #include "gh_google.h"
-#include "gh_http.h"
 #include "gh_json.h"
 #include "gh_google_cfg.h"
 
@@ -17,8 +17,8 @@ static const char *field(apr_pool_t *p, const char *name, const char *value)
     return apr_pstrcat(p, name, "=", ap_escape_urlencoded(p, value), NULL);
 }
 
-int gh_google_exchange(request_rec *r, const char *code, const char *redirect_uri,
-                       const char *code_verifier, const char **id_token)
+gh_result_t gh_google_exchange(request_rec *r, const char *code, const char *redirect_uri,
+                               const char *code_verifier, const char **id_token)
 {
     const gh_google_cfg_t *gc = gh_google_cfg(r->server);
     static const char *const headers[] = {
@@ -34,10 +34,8 @@ int gh_google_exchange(request_rec *r, const char *code, const char *redirect_ur
     gh_curl_result_e rc;
     const char *body;
 
-    int status = gh_http_require(r, GH_NEED_GOOGLE_CODE);
-
-    if (status != OK) {
-        return status;
+    if (!gh_cfg_ready(r->server, GH_NEED_GOOGLE_CODE)) {   /* the caller's check, kept safe */
+        return gh_result(GH_NOT_CONFIGURED, SERVICE, NULL);
     }
     body = apr_pstrcat(r->pool, field(r->pool, "grant_type", "authorization_code"), "&",
                        field(r->pool, "code", code), "&",
@@ -51,20 +49,20 @@ int gh_google_exchange(request_rec *r, const char *code, const char *redirect_ur
     req.body_len = strlen(body);
     req.fresh = 1;                      /* the code works once */
     if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, &why)) != GH_CURL_OK) {
-        return gh_answer(r, gh_curl_fail(r, rc, SERVICE, why));
+        return gh_curl_fail(r, rc, SERVICE, why);
     }
     if (resp.len > 0 && gh_json_parse(r->pool, resp.body, resp.len, &doc, &err) != 0) {
         doc = NULL;
     }
     if (resp.status == 400 && gh_json_str(doc, "error")) {
         /* invalid_grant: the code is wrong, used, expired, or for another redirect */
-        return gh_fail(r, GH_E_INVALID_GRANT,
-                       "Google refused the authorization code.");
+        return gh_result(GH_REFUSED, gh_json_str(doc, "error"),
+                         "Google refused the authorization code.");
     }
     if (resp.status != 200 || (*id_token = gh_json_str(doc, "id_token")) == NULL) {
-        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "token endpoint HTTP %ld%s%s",
+        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "token endpoint HTTP %ld%s%s",
                                resp.status, doc && gh_json_str(doc, "error") ? ": " : "",
-                               doc && gh_json_str(doc, "error") ? gh_json_str(doc, "error") : "")));
+                               doc && gh_json_str(doc, "error") ? gh_json_str(doc, "error") : ""));
     }
-    return OK;
+    return GH_RESULT_OK;
 }

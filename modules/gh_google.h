@@ -4,10 +4,14 @@
 
 #include "httpd.h"
 
-/* Exchanges code at Google's token endpoint and returns the id_token
- * (not yet verified). OK, or 401 for a code Google refuses, 502/503/504
- * when Google fails; recorded with gh_fail. */
-int gh_google_exchange(request_rec *r, const char *code, const char *redirect_uri,
-                       const char *code_verifier, const char **id_token);
+#include "gh_result.h"
+
+/* Exchanges code at Google's token endpoint (which the caller checked is
+ * configured, GH_NEED_GOOGLE_CODE) and returns the id_token (not yet
+ * verified). GH_OK; GH_REFUSED, with Google's error ("invalid_grant") as
+ * the reason, for a code Google refuses; gh_curl_fail's result or
+ * GH_UPSTREAM_BAD when Google fails. */
+gh_result_t gh_google_exchange(request_rec *r, const char *code, const char *redirect_uri,
+                               const char *code_verifier, const char **id_token);
 
 #endif

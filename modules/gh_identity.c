@@ -4,12 +4,8 @@
 #include <string.h>
 
 #include "apr_strings.h"
-#include "http_protocol.h"
 
-#include "gh_config.h"
-#include "gh_http.h"
 #include "gh_identity.h"
-#include "gh_private.h"
 #include "gh_session.h"
 
 /* Google and Cognito: find by provider key, else by a verified email not
@@ -92,35 +88,16 @@ typedef struct {
     apr_array_header_t *rows;
 } query_t;
 
-/* Runs q and reads its first row into user; OK, 404 when there is none.
- * Two first sign-ins of one person race: the loser's insert violates a
- * unique index, and a second try, on a fresh snapshot, finds the row. */
-static int user_query(request_rec *r, query_t *q, gh_user_t *user)
+/* Runs q and reads its first row into user (gh_link_read_user), once
+ * more when it lost a race (gh_link_retry). */
+static gh_result_t user_query(request_rec *r, query_t *q, gh_user_t *user)
 {
-    const char **row;
-    int status = gh_answer(r, gh_db_query(r, q->label, q->nargs, q->args, &q->rows));
+    gh_result_t res = gh_db_query(r, q->label, q->nargs, q->args, &q->rows);
 
-    if (status == HTTP_CONFLICT) {
-        status = gh_answer(r, gh_db_query(r, q->label, q->nargs, q->args, &q->rows));
+    if (gh_link_retry(res)) {
+        res = gh_db_query(r, q->label, q->nargs, q->args, &q->rows);
     }
-
-    if (status != OK) {
-        return status;
-    }
-    if (q->rows->nelts == 0) {
-        return HTTP_NOT_FOUND;
-    }
-    row = APR_ARRAY_IDX(q->rows, 0, const char **);
-    user->id = row[0];
-    user->role = row[1];
-    user->active = row[2] && strcmp(row[2], "t") == 0;
-    user->session_id = row[3];
-    user->email = row[4];
-    user->name = row[5];
-    user->picture = row[6];
-    user->email_verified = row[7] && strcmp(row[7], "t") == 0;
-    user->epoch = row[8];
-    return OK;
+    return gh_link_read_user(res, q->rows, user);
 }
 
 static void profile_args(query_t *q, gh_idp_e idp, const gh_profile_t *prof)
@@ -139,7 +116,7 @@ static void profile_args(query_t *q, gh_idp_e idp, const gh_profile_t *prof)
     }
 }
 
-int gh_identity_find(request_rec *r, gh_idp_e idp, const char *sub, gh_user_t *user)
+gh_result_t gh_identity_find(request_rec *r, gh_idp_e idp, const char *sub, gh_user_t *user)
 {
     query_t q;
 
@@ -151,46 +128,32 @@ int gh_identity_find(request_rec *r, gh_idp_e idp, const char *sub, gh_user_t *u
     return user_query(r, &q, user);
 }
 
-/* Whether the provider says something of the email that the sync would
- * store (see UPSERT); a verified email another user holds stays a
- * difference, and is tried again at each sight. */
-static int email_news(const gh_profile_t *prof, const gh_user_t *user)
+gh_result_t gh_identity_resolve(request_rec *r, gh_idp_e idp, const gh_profile_t *prof,
+                                gh_user_t *user)
 {
-    if (prof->email == NULL) {
-        return 0;
-    }
-    if (prof->email_verified) {
-        return !user->email_verified || user->email == NULL || strcasecmp(user->email, prof->email);
-    }
-    return !user->email_verified && (user->email == NULL || strcasecmp(user->email, prof->email));
-}
-
-int gh_identity_resolve(request_rec *r, gh_idp_e idp, const gh_profile_t *prof, gh_user_t *user)
-{
+    gh_result_t res = gh_identity_find(r, idp, prof->sub, user);
     query_t q;
-    int status;
 
-    /* the common case reads; a first sight, or news of the email, writes */
-    if ((status = gh_identity_find(r, idp, prof->sub, user)) != HTTP_NOT_FOUND
-        && (status != OK || !email_news(prof, user))) {
-        return status;
+    switch (gh_link_after_find(res, prof, user)) {
+    case GH_LINK_CREATE:
+    case GH_LINK_SYNC:
+        break;
+    default:
+        return res;
     }
     memset(&q, 0, sizeof(q));
     memset(user, 0, sizeof(*user));
     q.label = idp == GH_IDP_GOOGLE ? "gh_user_sync_google" : "gh_user_sync_cognito";
     profile_args(&q, idp, prof);
-    status = user_query(r, &q, user);
-    return status == HTTP_NOT_FOUND
-         ? gh_fail(r, GH_E_INTERNAL_ERROR, "An internal error occurred.")
-         : status;
+    return gh_link_written(user_query(r, &q, user));
 }
 
-int gh_identity_login(request_rec *r, gh_idp_e idp, const gh_profile_t *prof,
-                      const char *refresh_hash, gh_user_t *user)
+gh_result_t gh_identity_login(request_rec *r, gh_idp_e idp, const gh_profile_t *prof,
+                              const char *refresh_hash, gh_user_t *user)
 {
     static const char *const labels[] = { "gh_login_google", "gh_login_cognito", "gh_login_toss" };
+    gh_result_t res;
     query_t q;
-    int status;
 
     memset(&q, 0, sizeof(q));
     memset(user, 0, sizeof(*user));
@@ -198,13 +161,6 @@ int gh_identity_login(request_rec *r, gh_idp_e idp, const gh_profile_t *prof,
     profile_args(&q, idp, prof);
     q.args[q.nargs++] = refresh_hash;
     q.args[q.nargs++] = apr_itoa(r->pool, gh_session_refresh_ttl(r->server));
-    status = user_query(r, &q, user);
-    if (status == HTTP_NOT_FOUND) {
-        return gh_fail(r, GH_E_INTERNAL_ERROR,
-                       "An internal error occurred.");
-    }
-    if (status == OK && !user->active) {
-        return gh_fail(r, GH_E_ACCOUNT_DISABLED, "This account is disabled.");
-    }
-    return status;
+    res = gh_link_written(user_query(r, &q, user));
+    return res.kind == GH_OK ? gh_link_admit(user) : res;
 }

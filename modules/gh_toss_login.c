@@ -4,12 +4,9 @@
 #include <string.h>
 
 #include "apr_strings.h"
-#include "http_protocol.h"
 
-#include "gh_config.h"
 #include "gh_crypto.h"
 #include "gh_curl.h"
-#include "gh_http.h"
 #include "gh_json.h"
 #include "gh_toss_envelope.h"
 #include "gh_toss_login.h"
@@ -19,10 +16,10 @@
 #define OAUTH   "/api-partner/v1/apps-in-toss/user/oauth2"
 
 /* Calls Toss and unwraps a SUCCESS envelope into *success. On a FAIL or a
- * bare error, *refused gets its code and OK is returned with *success
- * NULL; a transport or shape failure is recorded and returned. */
-static int call(request_rec *r, const char *method, const char *path, const char *body,
-                const char *bearer, int fresh, json_object **success, const char **refused)
+ * bare error, *refused gets its code and GH_OK is returned with *success
+ * NULL; a transport or shape failure is returned. */
+static gh_result_t call(request_rec *r, const char *method, const char *path, const char *body,
+                        const char *bearer, int fresh, json_object **success, const char **refused)
 {
     const gh_toss_login_cfg_t *tc = gh_toss_login_cfg(r->server);
     const char *headers[3] = { "Content-Type: application/json", NULL, NULL };
@@ -45,26 +42,26 @@ static int call(request_rec *r, const char *method, const char *path, const char
         headers[1] = apr_pstrcat(r->pool, "Authorization: Bearer ", bearer, NULL);
     }
     if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, &why)) != GH_CURL_OK) {
-        return gh_answer(r, gh_curl_fail(r, rc, SERVICE, why));
+        return gh_curl_fail(r, rc, SERVICE, why);
     }
     switch (gh_toss_envelope_parse(r->pool, resp.status, resp.body, resp.len, success, refused)) {
     case GH_TOSS_SUCCESS:
     case GH_TOSS_REFUSED:
-        return OK;
+        return GH_RESULT_OK;
     case GH_TOSS_NOT_JSON:
-        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
-                                                        path, resp.status)));
+        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, not JSON",
+                                                        path, resp.status));
     case GH_TOSS_FAILED:                /* Toss failed; it did not refuse us */
-        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld", path,
-                                                        resp.status)));
+        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld", path,
+                                                        resp.status));
     default:
-        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, no envelope",
-                                                    path, resp.status)));
+        return gh_upstream_bad(r, SERVICE, apr_psprintf(r->pool, "%s: HTTP %ld, no envelope",
+                                                        path, resp.status));
     }
 }
 
 /* A personal field: decrypted when Toss's key is configured, else unset. */
-static int personal(request_rec *r, json_object *me, const char *name, const char **out)
+static gh_result_t personal(request_rec *r, json_object *me, const char *name, const char **out)
 {
     const gh_toss_login_cfg_t *tc = gh_toss_login_cfg(r->server);
     const char *sealed = gh_json_str(me, name);
@@ -73,50 +70,53 @@ static int personal(request_rec *r, json_object *me, const char *name, const cha
 
     *out = NULL;
     if (sealed == NULL || tc->aes_key == NULL || tc->decrypt_aad == NULL) {
-        return OK;
+        return GH_RESULT_OK;
     }
     if (gh_base64_decode(r->pool, sealed, strlen(sealed), 0, &raw, &rawlen) != 0
         || gh_aes256gcm_open(r->pool, tc->aes_key, tc->decrypt_aad,
                              strlen(tc->decrypt_aad), raw, rawlen, &plain,
                              &plainlen) != 0
         || strlen((const char *)plain) != plainlen) {
-        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, "login-me field ", name,
-                                                       " does not decrypt", NULL)));
+        return gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, "login-me field ", name,
+                                                       " does not decrypt", NULL));
     }
     *out = (const char *)plain;
-    return OK;
+    return GH_RESULT_OK;
 }
 
-int gh_toss_login(request_rec *r, const char *code, const char *referrer, gh_profile_t *prof)
+gh_result_t gh_toss_login(request_rec *r, const char *code, const char *referrer,
+                          gh_profile_t *prof)
 {
     json_object *req = gh_json_object(r->pool), *tok, *me, *key;
     const char *refused, *access, *body;
+    const char *const fields[] = { "name", "email", "phone", "birthday", "gender", "nationality" };
+    const char **into[] = { &prof->name, &prof->email, &prof->phone, &prof->birthday,
+                            &prof->gender, &prof->nationality };
     apr_size_t len;
-    int status;
+    gh_result_t res;
 
     json_object_object_add(req, "authorizationCode", json_object_new_string(code));
     json_object_object_add(req, "referrer", json_object_new_string(referrer));
     body = gh_json_serialize(req, &len);
     /* the authorization code works once: never let it be resent */
-    if ((status = call(r, "POST", "/generate-token", body, NULL, 1, &tok, &refused)) != OK) {
-        return status;
+    if ((res = call(r, "POST", "/generate-token", body, NULL, 1, &tok, &refused)).kind != GH_OK) {
+        return res;
     }
     if (refused && strcmp(refused, "INTERNAL_ERROR") == 0) {
-        return gh_answer(r, gh_upstream_bad(r, SERVICE, "generate-token: INTERNAL_ERROR"));
+        return gh_upstream_bad(r, SERVICE, "generate-token: INTERNAL_ERROR");
     }
     if (refused) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "Toss refused the code: %s", refused);
-        return gh_fail(r, GH_E_INVALID_GRANT,
-                       "Toss refused the authorization code.");
+        return gh_result(GH_REFUSED, refused, "Toss refused the authorization code.");
     }
     if ((access = gh_json_str(tok, "accessToken")) == NULL) {
-        return gh_answer(r, gh_upstream_bad(r, SERVICE, "generate-token gave no accessToken"));
+        return gh_upstream_bad(r, SERVICE, "generate-token gave no accessToken");
     }
-    if ((status = call(r, "GET", "/login-me", NULL, access, 0, &me, &refused)) != OK) {
-        return status;
+    if ((res = call(r, "GET", "/login-me", NULL, access, 0, &me, &refused)).kind != GH_OK) {
+        return res;
     }
     if (refused) {
-        return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, "login-me: ", refused, NULL)));
+        return gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, "login-me: ", refused, NULL));
     }
     memset(prof, 0, sizeof(*prof));
     /* userKey is a number; a decimal string is tolerated */
@@ -126,15 +126,12 @@ int gh_toss_login(request_rec *r, const char *code, const char *referrer, gh_pro
         prof->sub = v > 0 ? apr_psprintf(r->pool, "%" APR_INT64_T_FMT, v) : NULL;
     }
     if (prof->sub == NULL) {
-        return gh_answer(r, gh_upstream_bad(r, SERVICE, "login-me gave no valid userKey"));
+        return gh_upstream_bad(r, SERVICE, "login-me gave no valid userKey");
     }
-    if ((status = personal(r, me, "name", &prof->name)) != OK
-        || (status = personal(r, me, "email", &prof->email)) != OK
-        || (status = personal(r, me, "phone", &prof->phone)) != OK
-        || (status = personal(r, me, "birthday", &prof->birthday)) != OK
-        || (status = personal(r, me, "gender", &prof->gender)) != OK
-        || (status = personal(r, me, "nationality", &prof->nationality)) != OK) {
-        return status;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if ((res = personal(r, me, fields[i], into[i])).kind != GH_OK) {
+            return res;
+        }
     }
-    return OK;
+    return GH_RESULT_OK;
 }

@@ -10,7 +10,6 @@
 
 #include "gh_bus.h"
 #include "gh_private.h"
-#include "gh_response.h"
 #include "gh_user_cache.h"
 
 #define CHANNEL     "gamehoney_users"
@@ -101,13 +100,13 @@ static void copy_out(request_rec *r, const entry_t *e, gh_user_state_t *out)
     out->role = e->exists ? apr_pstrdup(r->pool, e->role) : NULL;
 }
 
-int gh_user_cache_get(request_rec *r, apr_int64_t id, gh_user_state_t *out)
+gh_result_t gh_user_cache_get(request_rec *r, apr_int64_t id, gh_user_state_t *out)
 {
     const char *args[] = { apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id) };
     apr_array_header_t *rows;
     apr_uint64_t generation = 0;
     entry_t fresh;
-    int status;
+    gh_result_t res;
 
     if (cache.lock) {
         entry_t *e;
@@ -115,13 +114,13 @@ int gh_user_cache_get(request_rec *r, apr_int64_t id, gh_user_state_t *out)
         if (cache.trusted && (e = apr_hash_get(cache.entries, &id, sizeof(id))) != NULL) {
             copy_out(r, e, out);
             apr_thread_mutex_unlock(cache.lock);
-            return OK;
+            return GH_RESULT_OK;
         }
         generation = cache.generation;
         apr_thread_mutex_unlock(cache.lock);
     }
-    if ((status = gh_answer(r, gh_db_query(r, "gh_user_state", 1, args, &rows))) != OK) {
-        return status;
+    if ((res = gh_db_query(r, "gh_user_state", 1, args, &rows)).kind != GH_OK) {
+        return res;
     }
     memset(&fresh, 0, sizeof(fresh));
     fresh.id = id;
@@ -146,5 +145,5 @@ int gh_user_cache_get(request_rec *r, apr_int64_t id, gh_user_state_t *out)
         }
         apr_thread_mutex_unlock(cache.lock);
     }
-    return OK;
+    return GH_RESULT_OK;
 }

@@ -10,6 +10,7 @@
 #include "httpd.h"
 
 #include "gh_db.h"
+#include "gh_result.h"
 
 typedef struct {
     int exists;
@@ -23,8 +24,7 @@ extern const gh_db_stmt_t gh_user_cache_statements[];
 /* child_init: the cache and its bus subscription. */
 void gh_user_cache_child_init(apr_pool_t *pchild, server_rec *s);
 
-/* The current state of user id. OK, or the database's failure (503...),
- * recorded with gh_fail. */
-int gh_user_cache_get(request_rec *r, apr_int64_t id, gh_user_state_t *out);
+/* The current state of user id: GH_OK, or the database's failure. */
+gh_result_t gh_user_cache_get(request_rec *r, apr_int64_t id, gh_user_state_t *out);
 
 #endif

@@ -53,7 +53,9 @@ static const char *plain_string(json_object *v)
 }
 
 /* A base64url unsigned integer (RFC 7518 §2) as a BIGNUM, or NULL;
- * *minimal says whether it has no leading zero octet, as §6.3.1 asks. */
+ * *minimal says whether it has no leading zero octet, as §6.3.1 asks.
+ * Only the canonical spelling counts (RFC 4648 §3.5: unused trailing bits
+ * zero), as the module decodes base64url no other way. */
 static BIGNUM *b64_uint(const char *s, int *minimal)
 {
     unsigned char *raw;
@@ -67,7 +69,7 @@ static BIGNUM *b64_uint(const char *s, int *minimal)
     raw = malloc(strlen(s) * 3 / 4 + 1);
     REQUIRE(raw != NULL);
     n = ref_b64_decode((const unsigned char *)s, strlen(s), 1, raw, &canonical);
-    bn = n > 0 ? BN_bin2bn(raw, (int)n, NULL) : NULL;
+    bn = n > 0 && canonical ? BN_bin2bn(raw, (int)n, NULL) : NULL;
     *minimal = n > 0 && raw[0] != 0;
     free(raw);
     return bn;

@@ -142,6 +142,11 @@ def test_natural_errors(server, cognito, pg):
     ("ConfirmSignUp", "/api/auth/confirm", "CodeMismatchException", 400, "code_mismatch"),
     ("SignUp", "/api/auth/signup", "TooManyRequestsException", 429, "too_many_requests"),
     ("InitiateAuth", "/api/auth/login", "TooManyRequestsException", 429, "too_many_requests"),
+    ("InitiateAuth", "/api/auth/login", "LimitExceededException", 429, "too_many_requests"),
+    ("InitiateAuth", "/api/auth/login", "TooManyFailedAttemptsException", 429,
+     "too_many_requests"),
+    ("ConfirmSignUp", "/api/auth/confirm", "ExpiredCodeException", 400, "code_expired"),
+    ("SignUp", "/api/auth/signup", "InvalidParameterException", 400, "invalid_parameter"),
     ("SignUp", "/api/auth/signup", "SomeBrandNewException", 400, "cognito_error"),
     ("InitiateAuth", "/api/auth/login", "ResourceNotFoundException", 400, "cognito_error"),
 ])

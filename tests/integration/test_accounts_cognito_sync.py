@@ -99,6 +99,19 @@ def test_getuser_refusal_is_401_and_creates_nobody(server, cognito, pg):
     assert pg.scalar("SELECT count(*) FROM users") == users
 
 
+def test_getuser_throttled_is_429_and_creates_nobody(server, cognito, pg):
+    # Cognito's other refusals keep the answers a sign-in gives them
+    user, _ = cognito_user(cognito)
+    users = pg.scalar("SELECT count(*) FROM users")
+    cognito.force_error("GetUser", "TooManyRequestsException")
+    r = as_ip(server, "GET", "/api/auth/me", headers=bearer(access_token(cognito, user)))
+    assert_error(r, 429, "too_many_requests")
+    assert pg.scalar("SELECT count(*) FROM users") == users
+    # the next sight asks again, and signs the user in
+    r = as_ip(server, "GET", "/api/auth/me", headers=bearer(access_token(cognito, user)))
+    assert r.status_code == 200, r.text
+
+
 # ---------------------------------------------------------------- item 11
 
 def test_logout_signs_out_at_cognito(server, cognito, pg):

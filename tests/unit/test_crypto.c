@@ -2,6 +2,8 @@
  * gh_base64_encode/decode, gh_sha256, gh_hmac_sha256 and gh_hex. */
 #include <string.h>
 
+#include <apr_strings.h>
+
 #include "check.h"
 #include "suites.h"
 #include "gh_crypto.h"
@@ -148,6 +150,8 @@ static void expect_reject(apr_pool_t *p, const char *in, size_t len, int url)
 
 #define REJECT_STD(lit) expect_reject(p, (lit), sizeof(lit) - 1, 0)
 #define REJECT_URL(lit) expect_reject(p, (lit), sizeof(lit) - 1, 1)
+#define REJECT_STD_N(s) expect_reject(p, (s), strlen(s), 0)
+#define REJECT_URL_N(s) expect_reject(p, (s), strlen(s), 1)
 
 static void base64_vectors(apr_pool_t *p)
 {
@@ -202,7 +206,7 @@ static void base64_vectors(apr_pool_t *p)
         apr_size_t outlen = 0;
         CHECK_INT_EQ(gh_base64_decode(p, "Zm9vYmFy", 4, 0, &out, &outlen), 0);
         CHECK_MEM_EQ(out, outlen, "foo", 3);
-        CHECK_INT_EQ(gh_base64_decode(p, "Zm9vYmFy", 6, 1, &out, &outlen), 0);
+        CHECK_INT_EQ(gh_base64_decode(p, "Zm9vYgAA", 6, 1, &out, &outlen), 0);
         CHECK_MEM_EQ(out, outlen, "foob", 4);
         CHECK(out[outlen] == '\0');
         CHECK_INT_EQ(gh_base64_decode(p, "Zg==!!", 4, 0, &out, &outlen), 0);
@@ -262,6 +266,57 @@ static void base64_reject(apr_pool_t *p)
     REJECT_STD(" Zm9v");
     REJECT_STD("Zm 9");
     REJECT_STD("Zm9v\0\0\0\0");
+}
+
+/* Only the one canonical text of some bytes decodes: the unused low bits
+ * of the last character are zero, the padding is exactly what the length
+ * needs, and nothing else surrounds it. */
+static void base64_canonical(apr_pool_t *p)
+{
+    /* "f" is 0x66: "Zg" holds 01100110 0000; "Zh".."Zv" set unused bits */
+    static const char *const one_byte[] = { "Zh", "Zi", "Zj", "Zk", "Zo", "Zp", "Zv" };
+    char std[8];
+
+    for (size_t i = 0; i < sizeof(one_byte) / sizeof(one_byte[0]); i++) {
+        REJECT_URL_N(one_byte[i]);
+        apr_snprintf(std, sizeof(std), "%s==", one_byte[i]);
+        REJECT_STD_N(std);
+    }
+    /* "fo": "Zm8" holds 2 unused bits; "Zm9" sets one */
+    REJECT_URL("Zm9");
+    REJECT_STD("Zm9=");
+    REJECT_URL("Zm-");
+    REJECT_STD("Zm/=");
+    /* the canonical forms of the same bytes decode */
+    expect_decode(p, "Zg", 1, "f", 1);
+    expect_decode(p, "Zg==", 0, "f", 1);
+    expect_decode(p, "Zm8", 1, "fo", 2);
+    expect_decode(p, "Zm8=", 0, "fo", 2);
+    /* the last of many quanta too: 32 bytes of 0xff are "..._w" / "...\/w=" */
+    {
+        unsigned char ff[32];
+        const char *url, *pad;
+        memset(ff, 0xff, sizeof(ff));
+        url = gh_base64_encode(p, ff, sizeof(ff), 1);
+        pad = gh_base64_encode(p, ff, sizeof(ff), 0);
+        CHECK_STR_EQ(url + 40, "__8");
+        CHECK_STR_EQ(pad + 40, "//8=");
+        expect_reject(p, apr_pstrcat(p, apr_pstrndup(p, url, 42), "9", NULL), 43, 1);
+        expect_reject(p, apr_pstrcat(p, apr_pstrndup(p, pad, 42), "9=", NULL), 44, 0);
+    }
+    /* padding where none is needed, too much of it, or inside */
+    REJECT_STD("Zm9v====");
+    REJECT_STD("Zm9v=");
+    REJECT_STD("Zg==\n");
+    REJECT_STD("Zg==\0");
+    REJECT_URL("Zg\n");
+    REJECT_URL("Zg\r");
+    REJECT_URL("\tZg");
+    /* the other alphabet's characters, even where the bits agree */
+    REJECT_STD("-_8=");
+    REJECT_URL("+/8");
+    REJECT_STD("+_8=");
+    REJECT_URL("-/8");
 }
 
 /* Random bytes of every length 0..64 through encode and decode in both
@@ -359,6 +414,7 @@ void test_crypto(apr_pool_t *p)
     random_bytes();
     base64_vectors(p);
     base64_reject(p);
+    base64_canonical(p);
     base64_round_trip(p);
     sha256_and_hex(p);
 }
