@@ -377,11 +377,9 @@ static void run_deductions(request_rec *r, gh_batch_item_t **items, int n);
 
 static void child_init(apr_pool_t *pchild, server_rec *s)
 {
-    (void)s;
-    deductions = gh_batch_create(pchild, BATCH_MAX_ITEMS, BATCH_MAX_LEADERS, run_deductions);
-    if (deductions) {
-        gh_batch_set_check(deductions, gh_batch_check_user);
-    }
+    deductions = gh_batch_create(pchild, s, "deduction", BATCH_MAX_ITEMS, BATCH_MAX_LEADERS,
+                                 run_deductions);
+    gh_batch_set_check(deductions, gh_batch_check_user);
 }
 
 /* One statement for every queued deduction; each item gets its own entry
@@ -390,7 +388,7 @@ static void run_deductions(request_rec *r, gh_batch_item_t **items, int n)
 {
     const char **cols[4], *args[4];
     apr_array_header_t *rows;
-    int status;
+    gh_result_t res;
 
     for (int c = 0; c < 4; c++) {
         cols[c] = apr_palloc(r->pool, sizeof(const char *) * n);
@@ -405,7 +403,7 @@ static void run_deductions(request_rec *r, gh_batch_item_t **items, int n)
     for (int c = 0; c < 4; c++) {
         args[c] = gh_pg_array(r->pool, cols[c], n);
     }
-    if ((status = gh_answer(r, gh_db_query(r, "gh_pay_deduct_batch", 4, args, &rows))) == OK) {
+    if ((res = gh_db_query(r, "gh_pay_deduct_batch", 4, args, &rows)).kind == GH_OK) {
         for (int i = 0; i < rows->nelts; i++) {
             const char **row = APR_ARRAY_IDX(rows, i, const char **);
             apr_int64_t ord = apr_atoi64(row[0]);
@@ -426,7 +424,19 @@ static void run_deductions(request_rec *r, gh_batch_item_t **items, int n)
             items[ord - 1]->result = e;
         }
     }
-    gh_batch_finish(r, items, n, status, "points_deduct_batch");
+    gh_batch_finish(r, items, n, res, "points_deduct_batch");
+}
+
+/* A batch's failure; a token whose subject names nobody is an invalid
+ * bearer token (RFC 6750's challenge). */
+static int batch_answer(request_rec *r, gh_result_t res)
+{
+    if (res.reason && strcmp(res.reason, GH_BATCH_NOT_A_USER) == 0) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
+        return gh_fail(r, GH_E_INVALID_TOKEN, res.message);
+    }
+    return gh_answer(r, res);
 }
 
 static int deduct(request_rec *r, const gh_route_params_t *params)
@@ -459,7 +469,7 @@ static int deduct(request_rec *r, const gh_route_params_t *params)
     item.group = r->server;
     item.input = &job;
     item.pool = r->pool;
-    if ((status = gh_batch_submit(deductions, r, &item)) != OK) {
+    if ((status = batch_answer(r, gh_batch_submit(deductions, r, &item))) != OK) {
         return status;
     }
     e = item.result;

@@ -69,11 +69,6 @@ int gh_fail(request_rec *r, gh_err_e err, const char *message)
                   message ? message : gh_err_message(err));
 }
 
-int gh_fail_again(request_rec *r, int status, const char *code, const char *message)
-{
-    return record(r, status, code, message);
-}
-
 /* The registry's row httpd's own errors of status become, or -1. */
 static int default_for(int status)
 {

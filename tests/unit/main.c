@@ -58,6 +58,7 @@ int main(void)
     run_suite(root, "toss_env", test_toss_envelope);
     run_suite(root, "cognito_err", test_cognito_error);
     run_suite(root, "pa_amount", test_payaction_amount);
+    run_suite(root, "batch", test_batch);
 
     apr_pool_destroy(root);
     fflush(stderr);
