@@ -709,11 +709,17 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
 static int history_page(request_rec *r, int (*list)(request_rec *, const char *,
                                                     const gh_page_t *, json_object **))
 {
+    const char *cursor, *limit;
+    apr_table_t *qs;
     gh_page_t page;
     json_object *out;
     int status;
 
-    if ((status = gh_page_query(r, PAGE_DEFAULT, PAGE_MAX, &page)) != OK
+    if ((status = gh_http_query(r, &qs)) != OK
+        || (status = gh_http_query_one(r, qs, "cursor", &cursor)) != OK
+        || (status = gh_http_query_one(r, qs, "limit", &limit)) != OK
+        || (status = gh_answer(r, gh_page_read(r->pool, cursor, limit, PAGE_DEFAULT, PAGE_MAX,
+                                               &page))) != OK
         || (status = list(r, r->user, &page, &out)) != OK) {
         return status;
     }
