@@ -411,30 +411,21 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
     gh_batch_set_check(me_batch, gh_batch_check_user);
 }
 
-/* A batch's failure; a token whose subject names nobody is an invalid
- * bearer token (RFC 6750's challenge). */
-static int batch_answer(request_rec *r, gh_result_t res)
-{
-    if (res.reason && strcmp(res.reason, GH_BATCH_NOT_A_USER) == 0) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
-        return gh_fail(r, GH_E_INVALID_TOKEN, res.message);
-    }
-    return gh_answer(r, res);
-}
-
 static int me(request_rec *r, const gh_route_params_t *params)
 {
     gh_batch_item_t item;
     json_object *body, *providers;
     const char **row;
+    gh_result_t res;
     int status;
 
     (void)params;
     memset(&item, 0, sizeof(item));
     item.group = r->server;
     item.input = r->user;
-    if ((status = batch_answer(r, gh_batch_submit(me_batch, r, &item))) != OK) {
+    res = gh_batch_submit(me_batch, r, &item);
+    status = gh_batch_not_a_user(res) ? gh_auth_refuse(r, res.message) : gh_answer(r, res);
+    if (status != OK) {
         return status;
     }
     if ((row = (const char **)item.result) == NULL) {

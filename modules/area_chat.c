@@ -45,7 +45,7 @@ static const gh_reason_map_t chat_errors[] = {
 
 static int answer(request_rec *r, gh_result_t res)
 {
-    return res.kind == GH_OK ? OK : gh_fail_mapped(r, res, chat_errors);
+    return gh_answer_mapped(r, res, chat_errors);
 }
 
 /* Who speaks: a trusted gateway's word, or a bearer token's user. */

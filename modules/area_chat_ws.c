@@ -42,22 +42,7 @@ static int answer(request_rec *r, gh_result_t res)
     if (res.reason && strcmp(res.reason, GH_WS_OTHER_VERSION) == 0) {
         apr_table_setn(r->err_headers_out, "Sec-WebSocket-Version", GH_WS_VERSION);
     }
-    return res.kind == GH_OK ? OK : gh_fail_mapped(r, res, errors);
-}
-
-/* Who speaks: a trusted gateway's word, or a bearer token's user (from
- * ?token=, as browsers cannot set a WebSocket's headers). */
-static int speaker(request_rec *r, gh_chat_who_t *who)
-{
-    apr_table_t *qs;
-    int sign_in, status;
-
-    if ((status = gh_http_query(r, &qs)) != OK
-        || (status = answer(r, gh_chat_bearer(r, qs, &sign_in))) != OK
-        || (sign_in && (status = gh_auth_user(r)) != OK)) {
-        return status;
-    }
-    return answer(r, gh_chat_identity(r, qs, 0, who));
+    return gh_answer_mapped(r, res, errors);
 }
 
 typedef struct {
@@ -153,11 +138,16 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
     apr_array_header_t *rows;
     const char *args[1];
     apr_int64_t joined;
+    apr_table_t *qs;
     gh_ws_t *ws;
-    int status;
+    int sign_in, status;
 
+    /* the speaker: a trusted gateway's word, or a bearer token's user */
     if ((status = answer(r, gh_ws_check(r))) != OK
-        || (status = speaker(r, &s->who)) != OK
+        || (status = gh_http_query(r, &qs)) != OK
+        || (status = answer(r, gh_chat_bearer(r, qs, &sign_in))) != OK
+        || (sign_in && (status = gh_auth_user(r)) != OK)
+        || (status = answer(r, gh_chat_identity(r, qs, 0, &s->who))) != OK
         || (status = answer(r, gh_chat_room(r, gh_route_param(params, "room_id"), &s->room,
                                             &room_json))) != OK) {
         return status;

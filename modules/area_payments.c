@@ -11,6 +11,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_auth.h"
 #include "gh_db.h"
 #include "gh_batch.h"
 #include "gh_crypto.h"
@@ -427,18 +428,6 @@ static void run_deductions(request_rec *r, gh_batch_item_t **items, int n)
     gh_batch_finish(r, items, n, res, "points_deduct_batch");
 }
 
-/* A batch's failure; a token whose subject names nobody is an invalid
- * bearer token (RFC 6750's challenge). */
-static int batch_answer(request_rec *r, gh_result_t res)
-{
-    if (res.reason && strcmp(res.reason, GH_BATCH_NOT_A_USER) == 0) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
-        return gh_fail(r, GH_E_INVALID_TOKEN, res.message);
-    }
-    return gh_answer(r, res);
-}
-
 static int deduct(request_rec *r, const gh_route_params_t *params)
 {
     static const gh_range_t any = { 1, APR_INT64_C(1000000000000) };
@@ -448,6 +437,7 @@ static int deduct(request_rec *r, const gh_route_params_t *params)
     gh_batch_item_t item = { 0 };
     const gh_pay_entry_t *e;
     json_object *in, *out;
+    gh_result_t res;
     int status;
 
     (void)params;
@@ -469,7 +459,9 @@ static int deduct(request_rec *r, const gh_route_params_t *params)
     item.group = r->server;
     item.input = &job;
     item.pool = r->pool;
-    if ((status = batch_answer(r, gh_batch_submit(deductions, r, &item))) != OK) {
+    res = gh_batch_submit(deductions, r, &item);
+    status = gh_batch_not_a_user(res) ? gh_auth_refuse(r, res.message) : gh_answer(r, res);
+    if (status != OK) {
         return status;
     }
     e = item.result;

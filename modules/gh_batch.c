@@ -3,6 +3,8 @@
  * result (static, or allocated in the follower's own pool while it
  * waits) and copied its failure's strings into that pool, so nothing of
  * the leader's request is read after the leader has gone. */
+#include <string.h>
+
 #include "apr_strings.h"
 #include "apr_thread_cond.h"
 #include "apr_thread_mutex.h"
@@ -62,6 +64,11 @@ gh_result_t gh_batch_check_user(request_rec *r, const void *input)
                          "The access token is invalid: its subject is not a user id.");
     }
     return GH_RESULT_OK;
+}
+
+int gh_batch_not_a_user(gh_result_t res)
+{
+    return res.kind == GH_REFUSED && res.reason && strcmp(res.reason, GH_BATCH_NOT_A_USER) == 0;
 }
 
 /* Runs a batch; when its statement was refused for the data of one of

@@ -55,8 +55,11 @@ void gh_batch_set_check(gh_batch_t *b, gh_batch_check_fn check);
 /* A check for batches keyed by the user: r->user must be a user id (a
  * positive decimal), else GH_REFUSED with reason GH_BATCH_NOT_A_USER
  * (logged): a bearer token whose subject names nobody, which the caller
- * refuses as an invalid token. */
+ * refuses as an invalid token (gh_auth_refuse). */
 gh_result_t gh_batch_check_user(request_rec *r, const void *input);
+
+/* Whether res is gh_batch_check_user's refusal. */
+int gh_batch_not_a_user(gh_result_t res);
 
 /* Ends a run function: with res OK, an item left without a result is
  * an internal error (logged with label); a failure res is given to every

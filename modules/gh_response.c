@@ -110,6 +110,11 @@ int gh_answer(request_rec *r, gh_result_t res)
     return res.kind == GH_OK ? OK : gh_fail_result(r, res);
 }
 
+int gh_answer_mapped(request_rec *r, gh_result_t res, const gh_reason_map_t *map)
+{
+    return res.kind == GH_OK ? OK : gh_fail_mapped(r, res, map);
+}
+
 void gh_response_failure(const request_rec *r, const char **code, const char **message)
 {
     *code = apr_table_get(r->notes, NOTE_CODE);
