@@ -59,6 +59,7 @@ int main(void)
     run_suite(root, "cognito_err", test_cognito_error);
     run_suite(root, "pa_amount", test_payaction_amount);
     run_suite(root, "batch", test_batch);
+    run_suite(root, "page", test_page);
 
     apr_pool_destroy(root);
     fflush(stderr);

@@ -22,5 +22,6 @@ void test_toss_envelope(apr_pool_t *p);
 void test_cognito_error(apr_pool_t *p);
 void test_payaction_amount(apr_pool_t *p);
 void test_batch(apr_pool_t *p);
+void test_page(apr_pool_t *p);
 
 #endif
