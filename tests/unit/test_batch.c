@@ -275,11 +275,16 @@ static void refused_before_joining(apr_pool_t *p)
         CHECK_INT_EQ(res.kind, GH_REFUSED);
         CHECK_STR_EQ(res.reason, GH_BATCH_NOT_A_USER);
         CHECK_STR_EQ(res.message, "The access token is invalid: its subject is not a user id.");
+        CHECK(gh_batch_not_a_user(res));
         CHECK_NULL(item.result);                     /* never ran */
     }
     {
         gh_batch_item_t item = { .group = &server, .input = "x" };
-        CHECK_INT_EQ(gh_batch_submit(b, request(p, "42"), &item).kind, GH_OK);
+        gh_result_t res = gh_batch_submit(b, request(p, "42"), &item);
+        CHECK_INT_EQ(res.kind, GH_OK);
+        CHECK(!gh_batch_not_a_user(res));
+        CHECK(!gh_batch_not_a_user(gh_result(GH_REFUSED, "other", NULL)));
+        CHECK(!gh_batch_not_a_user(gh_result(GH_REFUSED, NULL, NULL)));
         CHECK_STR_EQ(item.result, "x");
     }
 }
