@@ -391,20 +391,14 @@ static void run_me(request_rec *r, gh_batch_item_t **items, int n)
     const char **ids = apr_palloc(r->pool, sizeof(*ids) * n);
     const char *args[1];
     apr_array_header_t *rows;
-    int status;
+    gh_result_t res;
 
     for (int i = 0; i < n; i++) {
         ids[i] = items[i]->input;
     }
     args[0] = gh_pg_array(r->pool, ids, n);
-    if ((status = gh_answer(r, gh_db_query(r, "gh_me", 1, args, &rows))) != OK) {
-        const char *code, *message;
-        gh_response_failure(r, &code, &message);
-        for (int i = 0; i < n; i++) {
-            items[i]->status = status;
-            items[i]->code = code ? code : "internal_error";
-            items[i]->message = message ? message : "An internal error occurred.";
-        }
+    if ((res = gh_db_query(r, "gh_me", 1, args, &rows)).kind != GH_OK) {
+        gh_batch_finish(r, items, n, res, "gh_me");
         return;
     }
     for (int k = 0; k < rows->nelts; k++) {
@@ -423,10 +417,7 @@ static void run_me(request_rec *r, gh_batch_item_t **items, int n)
 
 static void child_init(apr_pool_t *pchild, server_rec *s)
 {
-    if ((me_batch = gh_batch_create(pchild, 64, 1, run_me)) == NULL) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "cannot create the /me batcher");
-        return;
-    }
+    me_batch = gh_batch_create(pchild, s, "/me", 64, 1, run_me);
     gh_batch_set_check(me_batch, gh_batch_check_user);
 }
 
@@ -435,17 +426,16 @@ static int me(request_rec *r, const gh_route_params_t *params)
     gh_batch_item_t item;
     json_object *body, *providers;
     const char **row;
+    gh_result_t res;
     int status;
 
     (void)params;
-    if (me_batch == NULL) {
-        return gh_fail(r, GH_E_INTERNAL_ERROR,
-                       "An internal error occurred.");
-    }
     memset(&item, 0, sizeof(item));
     item.group = r->server;
     item.input = r->user;
-    if ((status = gh_batch_submit(me_batch, r, &item)) != OK) {
+    res = gh_batch_submit(me_batch, r, &item);
+    status = gh_batch_not_a_user(res) ? gh_auth_refuse(r, res.message) : gh_answer(r, res);
+    if (status != OK) {
         return status;
     }
     if ((row = (const char **)item.result) == NULL) {

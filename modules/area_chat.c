@@ -7,6 +7,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_auth.h"
 #include "gh_db.h"
 #include "gh_chat.h"
 #include "gh_config.h"
@@ -32,6 +33,34 @@ static const gh_db_stmt_t statements[] = {
       " ORDER BY id DESC LIMIT %lld" },
     { NULL, NULL }
 };
+
+/* gh_chat's reasons as this API's errors. */
+static const gh_reason_map_t chat_errors[] = {
+    { GH_CHAT_NO_ROOM,      GH_E_ROOM_NOT_FOUND },
+    { GH_CHAT_BAD_IDENTITY, GH_E_INVALID_IDENTITY },
+    { GH_CHAT_TWICE,        GH_E_BAD_QUERY },
+    { GH_CHAT_USER_GONE,    GH_E_INVALID_TOKEN },
+    { NULL, 0 }
+};
+
+static int answer(request_rec *r, gh_result_t res)
+{
+    return gh_answer_mapped(r, res, chat_errors);
+}
+
+/* Who speaks: a trusted gateway's word, or a bearer token's user. */
+static int speaker(request_rec *r, gh_chat_who_t *who)
+{
+    apr_table_t *qs;
+    int sign_in, status;
+
+    if ((status = gh_http_query(r, &qs)) != OK
+        || (status = answer(r, gh_chat_bearer(r, qs, &sign_in))) != OK
+        || (sign_in && (status = gh_auth_user(r)) != OK)) {
+        return status;
+    }
+    return answer(r, gh_chat_identity(r, qs, 1, who));
+}
 
 static json_object *message_json(apr_pool_t *p, const char *id, apr_int64_t room,
                                  const char *message, const char *sender, const char *nickname,
@@ -79,7 +108,7 @@ static int create_room(request_rec *r, const gh_route_params_t *params)
     int status;
 
     (void)params;
-    if ((status = gh_chat_identity(r, 1, &who)) != OK
+    if ((status = speaker(r, &who)) != OK
         || (status = gh_http_read_object(r, &in)) != OK
         || (status = gh_http_field(r, in, "name", 100, 1, &name)) != OK
         || (status = gh_http_int(r, in, "post_id", 1, APR_INT64_MAX, &post_id)) != OK) {
@@ -100,7 +129,7 @@ static int room(request_rec *r, const gh_route_params_t *params)
 {
     apr_int64_t id;
     json_object *j;
-    int status = gh_chat_room(r, gh_route_param(params, "room_id"), &id, &j);
+    int status = answer(r, gh_chat_room(r, gh_route_param(params, "room_id"), &id, &j));
 
     return status != OK ? status : gh_send_json(r, HTTP_OK, j);
 }
@@ -116,7 +145,7 @@ static int post_message(request_rec *r, const gh_route_params_t *params)
     apr_size_t max = (apr_size_t)cc->max_message;
 
     (void)params;
-    if ((status = gh_chat_identity(r, 1, &who)) != OK
+    if ((status = speaker(r, &who)) != OK
         || (status = gh_http_read_object(r, &in)) != OK) {
         return status;
     }
@@ -126,10 +155,10 @@ static int post_message(request_rec *r, const gh_route_params_t *params)
                        "characters other than line breaks and tabs.", max));
     }
     if ((status = gh_http_int(r, in, "room", 1, APR_INT64_MAX, &room_id)) != OK
-        || (status = gh_chat_room(r, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, room_id),
-                                  &room_id, &room_json)) != OK
-        || (status = gh_chat_store(r, room_id, "message", &who, message, &id,
-                                   &created_at)) != OK) {
+        || (status = answer(r, gh_chat_room(r, apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
+                                                            room_id), &room_id, &room_json))) != OK
+        || (status = answer(r, gh_chat_store(r, room_id, "message", &who, message, &id,
+                                             &created_at))) != OK) {
         return status;
     }
     return gh_send_json(r, HTTP_CREATED, message_json(r->pool, id, room_id, message,
@@ -145,8 +174,8 @@ static int history(request_rec *r, const gh_route_params_t *params)
     json_object *room_json, *list, *out;
     int status;
 
-    if ((status = gh_chat_room(r, gh_route_param(params, "room_id"), &room_id,
-                               &room_json)) != OK
+    if ((status = answer(r, gh_chat_room(r, gh_route_param(params, "room_id"), &room_id,
+                                         &room_json))) != OK
         || (status = gh_http_query(r, &qs)) != OK
         || (status = gh_http_query_one(r, qs, "before", &before)) != OK
         || (status = gh_http_query_one(r, qs, "limit", &limit)) != OK) {

@@ -9,6 +9,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_auth.h"
 #include "gh_db.h"
 #include "gh_chat.h"
 #include "gh_chat_bus.h"
@@ -23,6 +24,26 @@ static const gh_db_stmt_t statements[] = {
     { "gh_chat_room_last", "SELECT coalesce(max(id), 0) FROM chat_messages WHERE room_id = %lld" },
     { NULL, NULL }
 };
+
+/* gh_ws's and gh_chat's reasons as this API's errors. */
+static const gh_reason_map_t errors[] = {
+    { GH_WS_NOT_UPGRADE,    GH_E_NOT_WEBSOCKET },
+    { GH_WS_OTHER_VERSION,  GH_E_UNSUPPORTED_VERSION },
+    { GH_WS_BAD_KEY,        GH_E_BAD_WEBSOCKET_KEY },
+    { GH_CHAT_NO_ROOM,      GH_E_ROOM_NOT_FOUND },
+    { GH_CHAT_BAD_IDENTITY, GH_E_INVALID_IDENTITY },
+    { GH_CHAT_TWICE,        GH_E_BAD_QUERY },
+    { GH_CHAT_USER_GONE,    GH_E_INVALID_TOKEN },
+    { NULL, 0 }
+};
+
+static int answer(request_rec *r, gh_result_t res)
+{
+    if (res.reason && strcmp(res.reason, GH_WS_OTHER_VERSION) == 0) {
+        apr_table_setn(r->err_headers_out, "Sec-WebSocket-Version", GH_WS_VERSION);
+    }
+    return gh_answer_mapped(r, res, errors);
+}
 
 typedef struct {
     request_rec *r;
@@ -56,16 +77,16 @@ static request_rec *scratch_request(session_t *s)
 }
 
 /* A join or leave notice, or a message; its id in *id when stored. */
-static int store(session_t *s, const char *kind, const char *message, apr_int64_t *id)
+static gh_result_t store(session_t *s, const char *kind, const char *message, apr_int64_t *id)
 {
     const char *id_text, *at;
-    int status;
+    gh_result_t res;
 
-    status = gh_chat_store(scratch_request(s), s->room, kind, &s->who, message, &id_text, &at);
-    if (status == OK && id) {
+    res = gh_chat_store(scratch_request(s), s->room, kind, &s->who, message, &id_text, &at);
+    if (res.kind == GH_OK && id) {
         *id = apr_atoi64(id_text);
     }
-    return status;
+    return res;
 }
 
 static void on_text(gh_ws_t *ws, const char *msg, apr_size_t len, void *baton)
@@ -91,7 +112,7 @@ static void on_text(gh_ws_t *ws, const char *msg, apr_size_t len, void *baton)
                    "breaks and tabs.", s->max_chars));
         return;
     }
-    if (store(s, "message", text, NULL) != OK) {
+    if (store(s, "message", text, NULL).kind != GH_OK) {
         send_error(ws, s, "unavailable", "The message could not be stored; send it again.");
     }
     /* keep pace with a sender's burst: the room's events go out between
@@ -117,13 +138,18 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
     apr_array_header_t *rows;
     const char *args[1];
     apr_int64_t joined;
+    apr_table_t *qs;
     gh_ws_t *ws;
-    int status;
+    int sign_in, status;
 
-    if ((status = gh_ws_check(r)) != OK
-        || (status = gh_chat_identity(r, 0, &s->who)) != OK
-        || (status = gh_chat_room(r, gh_route_param(params, "room_id"), &s->room,
-                                  &room_json)) != OK) {
+    /* the speaker: a trusted gateway's word, or a bearer token's user */
+    if ((status = answer(r, gh_ws_check(r))) != OK
+        || (status = gh_http_query(r, &qs)) != OK
+        || (status = answer(r, gh_chat_bearer(r, qs, &sign_in))) != OK
+        || (sign_in && (status = gh_auth_user(r)) != OK)
+        || (status = answer(r, gh_chat_identity(r, qs, 0, &s->who))) != OK
+        || (status = answer(r, gh_chat_room(r, gh_route_param(params, "room_id"), &s->room,
+                                            &room_json))) != OK) {
         return status;
     }
     if ((status = gh_http_require(r, GH_NEED_CHAT)) != OK) {
@@ -147,7 +173,7 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
     s->sub = gh_chat_subscribe(r->pool, s->room,
                                apr_atoi64(APR_ARRAY_IDX(rows, 0, const char **)[0]),
                                cc->queue);
-    if ((status = store(s, "join", NULL, &joined)) != OK) {
+    if ((status = answer(r, store(s, "join", NULL, &joined))) != OK) {
         return status;
     }
     limits.ping_seconds = cc->ping;

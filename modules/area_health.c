@@ -24,15 +24,18 @@ static json_object *status_body(request_rec *r, const char *status)
 static int health(request_rec *r, const gh_route_params_t *params)
 {
     json_object *body;
-
     apr_array_header_t *rows;
+    gh_result_t res;
 
     (void)params;
-    if (gh_answer(r, gh_db_query(r, "gh_health_ping", 0, NULL, &rows)) == OK) {
+    if ((res = gh_db_query(r, "gh_health_ping", 0, NULL, &rows)).kind == GH_OK) {
         body = status_body(r, "ok");
         json_object_object_add(body, "database", json_object_new_string("ok"));
         return gh_send_json(r, HTTP_OK, body);
     }
+    /* recorded, though the body is this route's own: the access log's
+     * err= then says why */
+    gh_fail_result(r, res);
     body = status_body(r, "unavailable");
     json_object_object_add(body, "database", json_object_new_string("unreachable"));
     json_object_object_add(body, "error",

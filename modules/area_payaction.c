@@ -13,11 +13,11 @@
 #include "gh_db.h"
 #include "gh_auth.h"
 #include "gh_crypto.h"
-#include "gh_curl.h"
 #include "gh_http.h"
 #include "gh_json.h"
 #include "gh_money.h"
 #include "gh_payaction_amount.h"
+#include "gh_payaction.h"
 #include "gh_payments.h"
 #include "gh_text.h"
 #include "gh_payaction_cfg.h"
@@ -108,50 +108,11 @@ static int fail(request_rec *r, int status, const char *msg)
     return gh_fail_status(r, status, msg);
 }
 
-/* Calls Payaction; OK when it answered {"status":"success"}, with *answer
- * its document. Otherwise *why says what went wrong and *transport whether
- * the answer is unknown (so the order may exist there). */
-static int call(request_rec *r, const char *path, json_object *body, json_object **answer,
-                const char **why, int *transport)
+/* The seed's status when Payaction failed us: 504 when it did not answer
+ * in time, else 502. */
+static int upstream_status(gh_result_t res)
 {
-    const gh_payaction_cfg_t *pc = gh_payaction_cfg(r->server);
-    const char *headers[] = {
-        "Content-Type: application/json",
-        apr_pstrcat(r->pool, "x-api-key: ", pc->api_key, NULL),
-        apr_pstrcat(r->pool, "x-mall-id: ", pc->mall_id, NULL), NULL
-    };
-    /* fresh: libcurl would silently resend on a reused connection that
-     * died, and a resent order could come back "duplicate" for an order
-     * Payaction does have; Payaction takes no idempotency key */
-    gh_curl_request_t req = { .method = "POST", .headers = headers, .fresh = 1,
-                              .retry = GH_CURL_ONCE };
-    gh_curl_response_t resp;
-    const char *err, *st;
-    gh_curl_result_e rc;
-
-    *answer = NULL;
-    *transport = 0;
-    req.provider = GH_UPSTREAM_PAYACTION;
-    req.url = apr_pstrcat(r->pool, pc->url,
-                          path, NULL);
-    req.body = gh_json_serialize(body, &req.body_len);
-    if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, why)) != GH_CURL_OK) {
-        *transport = rc;
-        return HTTP_BAD_GATEWAY;
-    }
-    *why = resp.body;
-    if (gh_json_parse(r->pool, resp.body, resp.len, answer, &err) != 0
-        || !json_object_is_type(*answer, json_type_object)) {
-        *answer = NULL;
-        *transport = resp.status >= 500 ? GH_CURL_BAD_RESPONSE : 0;
-        return HTTP_BAD_GATEWAY;
-    }
-    st = gh_json_str(*answer, "status");
-    if (resp.status == HTTP_OK && st && strcmp(st, "success") == 0) {
-        return OK;
-    }
-    *transport = resp.status >= 500 ? GH_CURL_BAD_RESPONSE : 0;
-    return HTTP_BAD_GATEWAY;
+    return res.kind == GH_UPSTREAM_TIMEOUT ? HTTP_GATEWAY_TIME_OUT : HTTP_BAD_GATEWAY;
 }
 
 static int is_admin(const request_rec *r)
@@ -165,12 +126,11 @@ static int is_admin(const request_rec *r)
  * is marked failed. */
 static void exclude_quietly(request_rec *r, const char *number)
 {
-    json_object *body = gh_json_object(r->pool), *answer;
-    const char *why;
-    int transport;
+    json_object *body = gh_json_object(r->pool);
+    gh_payaction_answer_t pa;
 
     json_object_object_add(body, "order_number", json_object_new_string(number));
-    if (call(r, "/order-exclude", body, &answer, &why, &transport) != OK) {
+    if (gh_payaction_call(r, "/order-exclude", body, &pa).kind != GH_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "order %s may still be open at "
                       SERVICE " for matching: order-exclude failed too", number);
     }
@@ -196,11 +156,13 @@ static json_object *order_request(request_rec *r, const char *number, apr_int64_
 static int deposit_request(request_rec *r, const gh_route_params_t *params)
 {
     const gh_payaction_cfg_t *pc = gh_payaction_cfg(r->server);
-    const char *name, *billing, *number, **row, *why, *me[3];
+    const char *name, *billing, *number, **row, *me[3];
     apr_int64_t amount;
     apr_array_header_t *rows;
-    json_object *in, *answer, *out;
-    int status, transport;
+    json_object *in, *out;
+    gh_payaction_answer_t pa;
+    gh_result_t res;
+    int status;
 
     (void)params;
     if ((status = gh_http_require(r, GH_NEED_PAYACTION)) != OK
@@ -222,12 +184,12 @@ static int deposit_request(request_rec *r, const gh_route_params_t *params)
     {
         const char *args[] = { r->user, name, number,
                                apr_psprintf(r->pool, "%" APR_INT64_T_FMT, amount), billing };
-        status = gh_answer(r, gh_db_query(r, "gh_pa_order_new", 5, args, &rows));
+        res = gh_db_query(r, "gh_pa_order_new", 5, args, &rows);
     }
-    if (status == HTTP_CONFLICT) {
+    if (res.kind == GH_CONFLICT) {
         return fail(r, HTTP_CONFLICT, "This username belongs to another account.");
     }
-    if (status != OK) {
+    if ((status = gh_answer(r, res)) != OK) {
         return status;
     }
     if (rows->nelts == 0) {
@@ -240,19 +202,21 @@ static int deposit_request(request_rec *r, const gh_route_params_t *params)
     me[0] = name;
     me[1] = row[1];
     me[2] = row[2];
-    if (call(r, "/order", order_request(r, number, amount, row[3], billing, me), &answer, &why,
-             &transport) != OK) {
-        const char *args[] = { transport ? "UPSTREAM_UNAVAILABLE" : "REFUSED",
-                               apr_pstrndup(r->pool, why ? why : "", 500), number };
+    res = gh_payaction_call(r, "/order", order_request(r, number, amount, row[3], billing, me),
+                            &pa);
+    if (res.kind != GH_OK) {
+        int unknown = res.kind != GH_REFUSED;      /* the order may exist there */
+        const char *args[] = { unknown ? "UPSTREAM_UNAVAILABLE" : "REFUSED",
+                               apr_pstrndup(r->pool, pa.detail ? pa.detail : "", 500), number };
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SERVICE " did not take order %s: %s",
-                      number, transport ? why : "refused");
-        if (transport) {
+                      number, unknown ? pa.detail : "refused");
+        if (unknown) {
             exclude_quietly(r, number);
         }
         if ((status = gh_answer(r, gh_db_query(r, "gh_pa_order_fail", 3, args, &rows))) != OK) {
             return status;
         }
-        return fail(r, transport == GH_CURL_TIMEOUT ? HTTP_GATEWAY_TIME_OUT : HTTP_BAD_GATEWAY,
+        return fail(r, upstream_status(res),
                     SERVICE " did not accept the order; nothing will be matched to it.");
     }
     out = success_body(r);
@@ -352,10 +316,12 @@ static int own_order(request_rec *r, const char *number, const char **status_out
 
 static int cancel_order(request_rec *r, const gh_route_params_t *params)
 {
-    const char *number, *state = NULL, *why;
+    const char *number, *state = NULL;
     apr_array_header_t *rows;
-    json_object *in, *body, *answer, *out;
-    int status, transport;
+    json_object *in, *body, *out;
+    gh_payaction_answer_t pa;
+    gh_result_t res;
+    int status;
 
     (void)params;
     if ((status = gh_http_require(r, GH_NEED_PAYACTION)) != OK
@@ -370,16 +336,15 @@ static int cancel_order(request_rec *r, const gh_route_params_t *params)
     }
     body = gh_json_object(r->pool);
     json_object_object_add(body, "order_number", json_object_new_string(number));
-    if (call(r, "/order-exclude", body, &answer, &why, &transport) != OK) {
+    if ((res = gh_payaction_call(r, "/order-exclude", body, &pa)).kind != GH_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, SERVICE " did not exclude order %s: %.200s",
-                      number, why ? why : "no answer");
+                      number, pa.detail ? pa.detail : "no answer");
         out = gh_json_object(r->pool);
         json_object_object_add(out, "status", json_object_new_string("fail"));
         json_object_object_add(out, "msg", json_object_new_string("PayAction API \xec\x98\xa4\xeb\xa5\x98"));
-        json_object_object_add(out, "payaction_response",
-                               json_object_new_string(why ? apr_pstrndup(r->pool, why, 500) : ""));
-        return gh_send_json(r, transport == GH_CURL_TIMEOUT ? HTTP_GATEWAY_TIME_OUT
-                                                                 : HTTP_BAD_GATEWAY, out);
+        json_object_object_add(out, "payaction_response", json_object_new_string(
+                               pa.detail ? apr_pstrndup(r->pool, pa.detail, 500) : ""));
+        return gh_send_json(r, upstream_status(res), out);
     }
     {
         const char *args[] = { number };
@@ -395,7 +360,7 @@ static int cancel_order(request_rec *r, const gh_route_params_t *params)
     json_object_object_add(out, "msg", json_object_new_string(
         "\xec\xa3\xbc\xeb\xac\xb8\xec\x9d\xb4 \xec\xb7\xa8\xec\x86\x8c\xeb\x90\x98\xec\x97\x88"
         "\xec\x8a\xb5\xeb\x8b\x88\xeb\x8b\xa4"));
-    json_object_object_add(out, "payaction_response", json_object_get(answer));
+    json_object_object_add(out, "payaction_response", json_object_get(pa.doc));
     return gh_send_json(r, HTTP_OK, out);
 }
 

@@ -11,6 +11,7 @@
 #include "http_protocol.h"
 
 #include "gh_area.h"
+#include "gh_auth.h"
 #include "gh_db.h"
 #include "gh_batch.h"
 #include "gh_crypto.h"
@@ -377,11 +378,9 @@ static void run_deductions(request_rec *r, gh_batch_item_t **items, int n);
 
 static void child_init(apr_pool_t *pchild, server_rec *s)
 {
-    (void)s;
-    deductions = gh_batch_create(pchild, BATCH_MAX_ITEMS, BATCH_MAX_LEADERS, run_deductions);
-    if (deductions) {
-        gh_batch_set_check(deductions, gh_batch_check_user);
-    }
+    deductions = gh_batch_create(pchild, s, "deduction", BATCH_MAX_ITEMS, BATCH_MAX_LEADERS,
+                                 run_deductions);
+    gh_batch_set_check(deductions, gh_batch_check_user);
 }
 
 /* One statement for every queued deduction; each item gets its own entry
@@ -390,7 +389,7 @@ static void run_deductions(request_rec *r, gh_batch_item_t **items, int n)
 {
     const char **cols[4], *args[4];
     apr_array_header_t *rows;
-    int status;
+    gh_result_t res;
 
     for (int c = 0; c < 4; c++) {
         cols[c] = apr_palloc(r->pool, sizeof(const char *) * n);
@@ -405,7 +404,7 @@ static void run_deductions(request_rec *r, gh_batch_item_t **items, int n)
     for (int c = 0; c < 4; c++) {
         args[c] = gh_pg_array(r->pool, cols[c], n);
     }
-    if ((status = gh_answer(r, gh_db_query(r, "gh_pay_deduct_batch", 4, args, &rows))) == OK) {
+    if ((res = gh_db_query(r, "gh_pay_deduct_batch", 4, args, &rows)).kind == GH_OK) {
         for (int i = 0; i < rows->nelts; i++) {
             const char **row = APR_ARRAY_IDX(rows, i, const char **);
             apr_int64_t ord = apr_atoi64(row[0]);
@@ -426,7 +425,7 @@ static void run_deductions(request_rec *r, gh_batch_item_t **items, int n)
             items[ord - 1]->result = e;
         }
     }
-    gh_batch_finish(r, items, n, status, "points_deduct_batch");
+    gh_batch_finish(r, items, n, res, "points_deduct_batch");
 }
 
 static int deduct(request_rec *r, const gh_route_params_t *params)
@@ -438,6 +437,7 @@ static int deduct(request_rec *r, const gh_route_params_t *params)
     gh_batch_item_t item = { 0 };
     const gh_pay_entry_t *e;
     json_object *in, *out;
+    gh_result_t res;
     int status;
 
     (void)params;
@@ -459,7 +459,9 @@ static int deduct(request_rec *r, const gh_route_params_t *params)
     item.group = r->server;
     item.input = &job;
     item.pool = r->pool;
-    if ((status = gh_batch_submit(deductions, r, &item)) != OK) {
+    res = gh_batch_submit(deductions, r, &item);
+    status = gh_batch_not_a_user(res) ? gh_auth_refuse(r, res.message) : gh_answer(r, res);
+    if (status != OK) {
         return status;
     }
     e = item.result;
@@ -699,11 +701,17 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
 static int history_page(request_rec *r, int (*list)(request_rec *, const char *,
                                                     const gh_page_t *, json_object **))
 {
+    const char *cursor, *limit;
+    apr_table_t *qs;
     gh_page_t page;
     json_object *out;
     int status;
 
-    if ((status = gh_page_query(r, PAGE_DEFAULT, PAGE_MAX, &page)) != OK
+    if ((status = gh_http_query(r, &qs)) != OK
+        || (status = gh_http_query_one(r, qs, "cursor", &cursor)) != OK
+        || (status = gh_http_query_one(r, qs, "limit", &limit)) != OK
+        || (status = gh_answer(r, gh_page_read(r->pool, cursor, limit, PAGE_DEFAULT, PAGE_MAX,
+                                               &page))) != OK
         || (status = list(r, r->user, &page, &out)) != OK) {
         return status;
     }

@@ -183,7 +183,7 @@ static void run_batch(request_rec *r, gh_batch_item_t **items, int n)
 {
     const char **cols[5], *args[5], *label;
     apr_array_header_t *rows;
-    int status;
+    gh_result_t res;
 
     for (int c = 0; c < 5; c++) {
         cols[c] = apr_palloc(r->pool, sizeof(const char *) * n);
@@ -201,8 +201,8 @@ static void run_batch(request_rec *r, gh_batch_item_t **items, int n)
     }
     label = ((const unlink_job_t *)items[0]->input)->mode == GH_UNLINK_DEACTIVATE
           ? "gh_unlink_deactivate" : "gh_unlink_delete";
-    status = gh_answer(r, gh_db_query(r, label, 5, args, &rows));
-    if (status == OK) {
+    res = gh_db_query(r, label, 5, args, &rows);
+    if (res.kind == GH_OK) {
         for (int i = 0; i < rows->nelts; i++) {
             const char **row = APR_ARRAY_IDX(rows, i, const char **);
             apr_int64_t ord;
@@ -211,16 +211,14 @@ static void run_batch(request_rec *r, gh_batch_item_t **items, int n)
             }
         }
     }
-    gh_batch_finish(r, items, n, status, label);
+    gh_batch_finish(r, items, n, res, label);
 }
 
 static void child_init(apr_pool_t *pchild, server_rec *s)
 {
     for (int mode = GH_UNLINK_DELETE; mode <= GH_UNLINK_DEACTIVATE; mode++) {
-        batches[mode] = gh_batch_create(pchild, BATCH_MAX_ITEMS, BATCH_MAX_LEADERS, run_batch);
-        if (batches[mode] == NULL) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "cannot create the unlink batcher");
-        }
+        batches[mode] = gh_batch_create(pchild, s, "unlink", BATCH_MAX_ITEMS, BATCH_MAX_LEADERS,
+                                        run_batch);
     }
 }
 
@@ -267,13 +265,13 @@ static int disconnect_callback(request_rec *r, const gh_route_params_t *params)
     job.key_hash = audit_hash(r, job.in.user_key);
     job.client_ip = r->useragent_ip;
     job.request_id = gh_http_request_id(r);
-    if (job.key_hash == NULL || batches[job.mode] == NULL) {
+    if (job.key_hash == NULL) {
         return gh_fail(r, GH_E_INTERNAL_ERROR,
                        "An internal error occurred.");
     }
     item.group = r->server;       /* its DBDParams name the database */
     item.input = &job;
-    if ((status = gh_batch_submit(batches[job.mode], r, &item)) != OK) {
+    if ((status = gh_answer(r, gh_batch_submit(batches[job.mode], r, &item))) != OK) {
         return status;
     }
 

@@ -60,14 +60,19 @@ static int token_refused(gh_result_t res)
     return 0;
 }
 
+int gh_auth_refuse(request_rec *r, const char *message)
+{
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
+    return gh_fail(r, GH_E_INVALID_TOKEN, message);
+}
+
 /* t->what names the token as the client sent it ("access token"...). */
 static int invalid_token(request_rec *r, const gh_token_t *t, const char *why)
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s refused: %s", t->what, why);
-    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
-    return gh_fail(r, GH_E_INVALID_TOKEN,
-                   apr_pstrcat(r->pool, "The ", t->what, " is invalid: ", why, ".", NULL));
+    return gh_auth_refuse(r, apr_pstrcat(r->pool, "The ", t->what, " is invalid: ", why, ".",
+                                         NULL));
 }
 
 /* An RS256 token from a provider whose keys are at jwks. */

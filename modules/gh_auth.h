@@ -55,6 +55,10 @@ const char *gh_auth_role(const request_rec *r);
 /* check_authn hook for AuthType GameHoney. */
 int gh_auth_check_authn(request_rec *r);
 
+/* Refuses r's bearer token: 401 invalid_token with RFC 6750's challenge,
+ * message saying why. */
+int gh_auth_refuse(request_rec *r, const char *message);
+
 /* note_auth_failure hook: WWW-Authenticate for AuthType GameHoney. */
 int gh_auth_note_failure(request_rec *r, const char *auth_type);
 

@@ -1,15 +1,17 @@
 /* Leader/follower coalescing: see gh_batch.h. Items live in their
  * requests' memory; a follower blocks until the leader has written its
  * result (static, or allocated in the follower's own pool while it
- * waits) and failure strings are static, so nothing of the leader's
- * request is read after the leader has gone. */
+ * waits) and copied its failure's strings into that pool, so nothing of
+ * the leader's request is read after the leader has gone. */
+#include <string.h>
+
+#include "apr_strings.h"
 #include "apr_thread_cond.h"
 #include "apr_thread_mutex.h"
 
 #include "gh_batch.h"
 #include "gh_db.h"
 #include "gh_dbrule.h"
-#include "gh_http.h"
 #include "gh_metrics.h"
 #include "gh_private.h"
 #include "gh_text.h"
@@ -25,13 +27,15 @@ struct gh_batch {
     gh_batch_check_fn check;
 };
 
-gh_batch_t *gh_batch_create(apr_pool_t *pchild, int max_items, int max_leaders,
-                            gh_batch_run_fn run)
+gh_batch_t *gh_batch_create(apr_pool_t *pchild, server_rec *s, const char *name,
+                            int max_items, int max_leaders, gh_batch_run_fn run)
 {
     gh_batch_t *b = apr_pcalloc(pchild, sizeof(*b));
+    apr_status_t rv;
 
-    if (apr_thread_mutex_create(&b->lock, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS
-        || apr_thread_cond_create(&b->finished, pchild) != APR_SUCCESS) {
+    if ((rv = apr_thread_mutex_create(&b->lock, APR_THREAD_MUTEX_DEFAULT, pchild)) != APR_SUCCESS
+        || (rv = apr_thread_cond_create(&b->finished, pchild)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot create the %s batcher", name);
         return NULL;
     }
     b->tail = &b->head;
@@ -43,10 +47,12 @@ gh_batch_t *gh_batch_create(apr_pool_t *pchild, int max_items, int max_leaders,
 
 void gh_batch_set_check(gh_batch_t *b, gh_batch_check_fn check)
 {
-    b->check = check;
+    if (b) {
+        b->check = check;
+    }
 }
 
-int gh_batch_check_user(request_rec *r, const void *input)
+gh_result_t gh_batch_check_user(request_rec *r, const void *input)
 {
     apr_int64_t id;
 
@@ -54,12 +60,15 @@ int gh_batch_check_user(request_rec *r, const void *input)
     if (r->user == NULL || gh_parse_int64_dec(r->user, &id) != 0 || id <= 0) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "bearer token refused: its subject is not"
                       " a user id");
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       "Bearer realm=\"gamehoney\", error=\"invalid_token\"");
-        return gh_fail(r, GH_E_INVALID_TOKEN,
-                       "The access token is invalid: its subject is not a user id.");
+        return gh_result(GH_REFUSED, GH_BATCH_NOT_A_USER,
+                         "The access token is invalid: its subject is not a user id.");
     }
-    return OK;
+    return GH_RESULT_OK;
+}
+
+int gh_batch_not_a_user(gh_result_t res)
+{
+    return res.kind == GH_REFUSED && res.reason && strcmp(res.reason, GH_BATCH_NOT_A_USER) == 0;
 }
 
 /* Runs a batch; when its statement was refused for the data of one of
@@ -72,7 +81,7 @@ static void run(gh_batch_t *b, request_rec *r, gh_batch_item_t **items, int n)
 
     b->run(r, items, n);
     for (int i = 0; i < n; i++) {
-        failed += items[i]->status != OK;
+        failed += items[i]->res.kind != GH_OK;
     }
     sqlstate = gh_db_failed_sqlstate(r);
     if (n < 2 || failed != n || !gh_dbrule_data_error(sqlstate)) {
@@ -81,9 +90,8 @@ static void run(gh_batch_t *b, request_rec *r, gh_batch_item_t **items, int n)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "a batch of %d was refused for its data (%s):"
                   " running its items one by one", n, sqlstate);
     for (int i = 0; i < n; i++) {
-        items[i]->status = OK;
+        items[i]->res = GH_RESULT_OK;
         items[i]->result = NULL;
-        items[i]->code = items[i]->message = NULL;
         b->run(r, &items[i], 1);
     }
 }
@@ -113,19 +121,32 @@ static int take(gh_batch_t *b, gh_batch_item_t **items)
     return n;
 }
 
-int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item)
+/* A follower's failure, in its own pool: the leader's strings go with
+ * the leader's request. */
+static void own_strings(gh_batch_item_t *it)
+{
+    it->res.reason = apr_pstrdup(it->pool, it->res.reason);
+    it->res.message = apr_pstrdup(it->pool, it->res.message);
+}
+
+gh_result_t gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item)
 {
     gh_batch_item_t **items;
-    int status;
+    gh_result_t res;
 
-    if (b->check && (status = b->check(r, item->input)) != OK) {
-        return status;
+    if (b == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "no batcher for this request: it could not"
+                      " be created in this child");
+        return gh_result(GH_INTERNAL, NULL, NULL);
+    }
+    if (b->check && (res = b->check(r, item->input)).kind != GH_OK) {
+        return res;
     }
     items = apr_palloc(r->pool, sizeof(*items) * b->max_items);
     item->next = NULL;
     item->pool = r->pool;
     item->state = ITEM_QUEUED;
-    item->status = OK;
+    item->res = GH_RESULT_OK;
     apr_thread_mutex_lock(b->lock);
     *b->tail = item;
     b->tail = &item->next;
@@ -138,6 +159,11 @@ int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item)
             ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "batch of %d", n);
             gh_metrics_batch(n);
             run(b, r, items, n);
+            for (int i = 0; i < n; i++) {
+                if (items[i] != item) {
+                    own_strings(items[i]);
+                }
+            }
             apr_thread_mutex_lock(b->lock);
             for (int i = 0; i < n; i++) {
                 items[i]->state = ITEM_DONE;
@@ -150,30 +176,20 @@ int gh_batch_submit(gh_batch_t *b, request_rec *r, gh_batch_item_t *item)
         }
     }
     apr_thread_mutex_unlock(b->lock);
-    return item->status == OK ? OK
-                              : gh_fail_again(r, item->status, item->code, item->message);
+    return item->res;
 }
 
-void gh_batch_finish(request_rec *leader, gh_batch_item_t **items, int n, int status,
+void gh_batch_finish(request_rec *leader, gh_batch_item_t **items, int n, gh_result_t res,
                      const char *label)
 {
-    const char *code, *message;
-
-    for (int i = 0; status == OK && i < n; i++) {
+    for (int i = 0; res.kind == GH_OK && i < n; i++) {
         if (items[i]->result == NULL) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, leader, "%s gave no outcome for item %d",
                           label, i + 1);
-            status = gh_fail(leader, GH_E_INTERNAL_ERROR,
-                             "An internal error occurred.");
+            res = gh_result(GH_INTERNAL, NULL, NULL);
         }
     }
-    if (status == OK) {
-        return;
-    }
-    gh_response_failure(leader, &code, &message);
-    for (int i = 0; i < n; i++) {
-        items[i]->status = status;
-        items[i]->code = code && message ? code : "internal_error";
-        items[i]->message = code && message ? message : "An internal error occurred.";
+    for (int i = 0; res.kind != GH_OK && i < n; i++) {
+        items[i]->res = res;
     }
 }

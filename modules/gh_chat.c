@@ -1,13 +1,11 @@
-/* Chat identity, rooms and rows, shared by the REST area and the sockets. */
+/* Chat identity, rooms and rows, shared by the REST area and the sockets.
+ * Results, not answers: each area maps them to its errors. */
 #include <string.h>
 
 #include "apr_strings.h"
-#include "http_protocol.h"
 
-#include "gh_auth.h"
 #include "gh_chat.h"
 #include "gh_config.h"
-#include "gh_http.h"
 #include "gh_json.h"
 #include "gh_text.h"
 #include "gh_chat_cfg.h"
@@ -27,6 +25,11 @@ const gh_db_stmt_t gh_chat_statements[] = {
       " SELECT id, %s, %s, %s, %s, %s, %s FROM room RETURNING id, " GH_SQL_ISO8601("created_at") },
     { NULL, NULL }
 };
+
+static gh_result_t no_room(void)
+{
+    return gh_result(GH_NOT_FOUND, GH_CHAT_NO_ROOM, "No such room.");
+}
 
 json_object *gh_chat_room_json(apr_pool_t *p, const char *const *row)
 {
@@ -54,87 +57,122 @@ static const struct {
 };
 #define GATEWAY_FIELDS (sizeof(gateway_fields) / sizeof(gateway_fields[0]))
 
+/* The single value of name in qs (NULL when absent); refused when it is
+ * given more than once. */
+static gh_result_t query_one(request_rec *r, apr_table_t *qs, const char *name,
+                             const char **value)
+{
+    const apr_array_header_t *all = apr_table_elts(qs);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)all->elts;
+    int n = 0;
+
+    *value = NULL;
+    for (int i = 0; i < all->nelts; i++) {
+        if (strcasecmp(e[i].key, name) == 0) {
+            *value = e[i].val;
+            n++;
+        }
+    }
+    return n < 2 ? GH_RESULT_OK : gh_result(GH_BAD_INPUT, GH_CHAT_TWICE, apr_psprintf(
+                                            r->pool, "%s is given more than once.", name));
+}
+
 /* One field: required ones 1..max characters, none with control
  * characters or invalid UTF-8 (headers are bytes). */
-static int gateway_field(request_rec *r, int i, const char *value, const char **out)
+static gh_result_t gateway_field(request_rec *r, int i, const char *value, const char **out)
 {
     *out = value && *value == '\0' && !gateway_fields[i].required ? NULL : value;
     if ((*out == NULL && gateway_fields[i].required)
         || (*out && (**out == '\0' || !gh_utf8_valid(*out, strlen(*out))
                      || gh_utf8_length(*out) > gateway_fields[i].max || gh_has_control(*out)))) {
-        return gh_fail(r, GH_E_INVALID_IDENTITY,
-                       apr_psprintf(r->pool, "%s (or the %s header) must be given: 1 to %"
-                                    APR_SIZE_T_FMT " characters, no control characters.",
-                                    gateway_fields[i].query, gateway_fields[i].header,
-                                    gateway_fields[i].max));
+        return gh_result(GH_BAD_INPUT, GH_CHAT_BAD_IDENTITY,
+                         apr_psprintf(r->pool, "%s (or the %s header) must be given: 1 to %"
+                                      APR_SIZE_T_FMT " characters, no control characters.",
+                                      gateway_fields[i].query, gateway_fields[i].header,
+                                      gateway_fields[i].max));
     }
-    return OK;
+    return GH_RESULT_OK;
 }
 
 /* The gateway's user, from its headers if it sent any, else from the
  * query. With neither, anonymous_ok leaves who empty (NULL fields). */
-static int gateway_identity(request_rec *r, apr_table_t *qs, int anonymous_ok,
-                            gh_chat_who_t *who)
+static gh_result_t gateway_identity(request_rec *r, apr_table_t *qs, int anonymous_ok,
+                                    gh_chat_who_t *who)
 {
     const char *values[GATEWAY_FIELDS], **out[GATEWAY_FIELDS] = {
         &who->user_id, &who->nickname, &who->email, &who->profile_url
     };
-    int in_headers = 0, in_query = 0, status;
+    int in_headers = 0, in_query = 0;
+    gh_result_t res;
 
     for (size_t i = 0; i < GATEWAY_FIELDS; i++) {
         in_headers |= apr_table_get(r->headers_in, gateway_fields[i].header) != NULL;
         in_query |= apr_table_get(qs, gateway_fields[i].query) != NULL;
     }
     if (!in_headers && !in_query && anonymous_ok) {
-        return OK;
+        return GH_RESULT_OK;
     }
     for (size_t i = 0; i < GATEWAY_FIELDS; i++) {
         if (in_headers) {
             values[i] = apr_table_get(r->headers_in, gateway_fields[i].header);
         }
-        else if ((status = gh_http_query_one(r, qs, gateway_fields[i].query,
-                                             &values[i])) != OK) {
-            return status;
+        else if ((res = query_one(r, qs, gateway_fields[i].query, &values[i])).kind != GH_OK) {
+            return res;
         }
-        if ((status = gateway_field(r, (int)i, values[i], out[i])) != OK) {
-            return status;
+        if ((res = gateway_field(r, (int)i, values[i], out[i])).kind != GH_OK) {
+            return res;
         }
     }
-    return OK;
+    return GH_RESULT_OK;
 }
 
-static int bearer_identity(request_rec *r, apr_table_t *qs, gh_chat_who_t *who)
+gh_result_t gh_chat_bearer(request_rec *r, apr_table_t *qs, int *sign_in)
 {
-    const char *token, *args[1], **row;
-    apr_array_header_t *rows;
-    int status;
+    const char *token;
+    gh_result_t res;
 
-    /* browsers cannot set headers on a WebSocket: ?token= stands in */
+    *sign_in = 0;
+    if (gh_chat_gateway_trusted(r)) {
+        return GH_RESULT_OK;
+    }
     if (apr_table_get(r->headers_in, "Authorization") == NULL) {
-        if ((status = gh_http_query_one(r, qs, "token", &token)) != OK) {
-            return status;
+        if ((res = query_one(r, qs, "token", &token)).kind != GH_OK) {
+            return res;
         }
         if (token) {
             apr_table_setn(r->headers_in, "Authorization",
                            apr_pstrcat(r->pool, "Bearer ", token, NULL));
         }
     }
-    if (r->user == NULL && (status = gh_auth_user(r)) != OK) {
-        return status;
-    }
+    *sign_in = r->user == NULL;
+    return GH_RESULT_OK;
+}
+
+/* The signed-in user's name, email and picture. */
+static gh_result_t bearer_identity(request_rec *r, gh_chat_who_t *who)
+{
+    const char *args[1], **row;
+    apr_array_header_t *rows;
+    gh_result_t res;
+
     args[0] = r->user;
-    if ((status = gh_answer(r, gh_db_query(r, "gh_chat_user", 1, args, &rows))) != OK) {
-        return status;
+    if (r->user == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "chat: no user was signed in first"
+                      " (gh_chat_bearer)");
+        return gh_result(GH_INTERNAL, NULL, NULL);
+    }
+    if ((res = gh_db_query(r, "gh_chat_user", 1, args, &rows)).kind != GH_OK) {
+        return res;
     }
     if (rows->nelts == 0) {
-        return gh_fail(r, GH_E_INVALID_TOKEN, "The user no longer exists.");
+        return gh_result(GH_REFUSED, GH_CHAT_USER_GONE, "The user no longer exists.");
     }
     row = APR_ARRAY_IDX(rows, 0, const char **);
     who->user_id = r->user;
     who->nickname = row[0];
     who->email = row[1];
     who->profile_url = row[2];
-    return OK;
+    return GH_RESULT_OK;
 }
 
 int gh_chat_message_ok(const char *text, apr_size_t max)
@@ -154,55 +192,51 @@ int gh_chat_message_ok(const char *text, apr_size_t max)
     return 1;
 }
 
-int gh_chat_identity(request_rec *r, int anonymous_ok, gh_chat_who_t *who)
+gh_result_t gh_chat_identity(request_rec *r, apr_table_t *qs, int anonymous_ok,
+                             gh_chat_who_t *who)
 {
-    apr_table_t *qs;
-    int status = gh_http_query(r, &qs);
-
     memset(who, 0, sizeof(*who));
-    if (status != OK) {
-        return status;
-    }
-    if (!gh_chat_gateway_trusted(r)) {
-        return bearer_identity(r, qs, who);
-    }
-    return gateway_identity(r, qs, anonymous_ok, who);
+    return gh_chat_gateway_trusted(r) ? gateway_identity(r, qs, anonymous_ok, who)
+                                      : bearer_identity(r, who);
 }
 
-int gh_chat_room(request_rec *r, const char *text, apr_int64_t *room, json_object **room_json)
+gh_result_t gh_chat_room(request_rec *r, const char *text, apr_int64_t *room,
+                         json_object **room_json)
 {
     const char *args[1];
     apr_array_header_t *rows;
-    int status;
+    gh_result_t res;
 
     if (gh_parse_int64_dec(text, room) != 0 || *room <= 0) {
-        return gh_fail(r, GH_E_ROOM_NOT_FOUND, "No such room.");
+        return no_room();
     }
     args[0] = text;
-    if ((status = gh_answer(r, gh_db_query(r, "gh_chat_room", 1, args, &rows))) != OK) {
-        return status;
+    if ((res = gh_db_query(r, "gh_chat_room", 1, args, &rows)).kind != GH_OK) {
+        return res;
     }
     if (rows->nelts == 0) {
-        return gh_fail(r, GH_E_ROOM_NOT_FOUND, "No such room.");
+        return no_room();
     }
     *room_json = gh_chat_room_json(r->pool, APR_ARRAY_IDX(rows, 0, const char *const *));
-    return OK;
+    return GH_RESULT_OK;
 }
 
-int gh_chat_store(request_rec *r, apr_int64_t room, const char *kind, const gh_chat_who_t *who,
-                  const char *message, const char **id, const char **created_at)
+gh_result_t gh_chat_store(request_rec *r, apr_int64_t room, const char *kind,
+                          const gh_chat_who_t *who, const char *message, const char **id,
+                          const char **created_at)
 {
     const char *args[] = { apr_psprintf(r->pool, "%" APR_INT64_T_FMT, room), kind, who->user_id,
                            who->nickname, who->email, who->profile_url, message };
     apr_array_header_t *rows;
-    int status = gh_answer(r, gh_db_query(r, "gh_chat_store", 7, args, &rows));
+    gh_result_t res = gh_db_query(r, "gh_chat_store", 7, args, &rows);
 
-    if (status == OK && rows->nelts == 0) {      /* deleted meanwhile */
-        return gh_fail(r, GH_E_ROOM_NOT_FOUND, "No such room.");
+    if (res.kind != GH_OK) {
+        return res;
     }
-    if (status == OK) {
-        *id = APR_ARRAY_IDX(rows, 0, const char **)[0];
-        *created_at = APR_ARRAY_IDX(rows, 0, const char **)[1];
+    if (rows->nelts == 0) {      /* deleted meanwhile */
+        return no_room();
     }
-    return status;
+    *id = APR_ARRAY_IDX(rows, 0, const char **)[0];
+    *created_at = APR_ARRAY_IDX(rows, 0, const char **)[1];
+    return GH_RESULT_OK;
 }

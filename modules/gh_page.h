@@ -7,15 +7,19 @@
 #include "httpd.h"
 #include <json-c/json.h>
 
+#include "gh_result.h"
+
 typedef struct {
     const char *before;        /* ids below this one (SQL NULL: from the newest) */
     const char *fetch;         /* rows to ask for: limit + 1 */
     apr_int64_t limit;
 } gh_page_t;
 
-/* Reads cursor and limit (1 to max, default dflt) from r's query: OK, or
- * 400 invalid_request saying which is wrong. */
-int gh_page_query(request_rec *r, apr_int64_t dflt, apr_int64_t max, gh_page_t *page);
+/* The page the query's cursor and limit values ask for (each NULL when
+ * absent): limit 1 to max, default dflt. GH_OK, or GH_BAD_INPUT saying
+ * which is wrong. */
+gh_result_t gh_page_read(apr_pool_t *p, const char *cursor, const char *limit,
+                         apr_int64_t dflt, apr_int64_t max, gh_page_t *page);
 
 /* Whether row i of n fetched is shown. */
 int gh_page_shows(const gh_page_t *page, int i);

@@ -69,11 +69,6 @@ int gh_fail(request_rec *r, gh_err_e err, const char *message)
                   message ? message : gh_err_message(err));
 }
 
-int gh_fail_again(request_rec *r, int status, const char *code, const char *message)
-{
-    return record(r, status, code, message);
-}
-
 /* The registry's row httpd's own errors of status become, or -1. */
 static int default_for(int status)
 {
@@ -113,6 +108,11 @@ int gh_fail_mapped(request_rec *r, gh_result_t res, const gh_reason_map_t *map)
 int gh_answer(request_rec *r, gh_result_t res)
 {
     return res.kind == GH_OK ? OK : gh_fail_result(r, res);
+}
+
+int gh_answer_mapped(request_rec *r, gh_result_t res, const gh_reason_map_t *map)
+{
+    return res.kind == GH_OK ? OK : gh_fail_mapped(r, res, map);
 }
 
 void gh_response_failure(const request_rec *r, const char **code, const char **message)

@@ -49,9 +49,8 @@ int gh_fail_mapped(request_rec *r, gh_result_t res, const gh_reason_map_t *map);
  * `if ((status = gh_answer(r, gh_db_query(...))) != OK) return status;`. */
 int gh_answer(request_rec *r, gh_result_t res);
 
-/* Records on r a failure first recorded on another request, whose
- * status, code and message gh_response_failure gave. */
-int gh_fail_again(request_rec *r, int status, const char *code, const char *message);
+/* As gh_answer, with an area's map for the failures (gh_fail_mapped). */
+int gh_answer_mapped(request_rec *r, gh_result_t res, const gh_reason_map_t *map);
 
 /* The code and message gh_fail last recorded on r (NULL when none). */
 void gh_response_failure(const request_rec *r, const char **code, const char **message);

@@ -21,7 +21,7 @@
 #include <wslay/wslay.h>
 
 #include "gh_crypto.h"
-#include "gh_http.h"
+#include "gh_private.h"
 #include "gh_ws.h"
 
 #define TURN_MS     500          /* how often a quiet session checks its timers */
@@ -57,7 +57,7 @@ static int has_token(apr_pool_t *p, const char *list, const char *token)
     return 0;
 }
 
-int gh_ws_check(request_rec *r)
+gh_result_t gh_ws_check(request_rec *r)
 {
     const char *version = apr_table_get(r->headers_in, "Sec-WebSocket-Version");
     const char *key = apr_table_get(r->headers_in, "Sec-WebSocket-Key");
@@ -67,20 +67,19 @@ int gh_ws_check(request_rec *r)
     if (r->method_number != M_GET || r->proto_num < HTTP_VERSION(1, 1)
         || !has_token(r->pool, apr_table_get(r->headers_in, "Upgrade"), "websocket")
         || !has_token(r->pool, apr_table_get(r->headers_in, "Connection"), "upgrade")) {
-        return gh_fail(r, GH_E_NOT_WEBSOCKET,
-                       "This is a WebSocket endpoint: send an HTTP/1.1 GET upgrade.");
+        return gh_result(GH_BAD_INPUT, GH_WS_NOT_UPGRADE,
+                         "This is a WebSocket endpoint: send an HTTP/1.1 GET upgrade.");
     }
-    if (version == NULL || strcmp(version, "13") != 0) {
-        apr_table_setn(r->err_headers_out, "Sec-WebSocket-Version", "13");
-        return gh_fail(r, GH_E_UNSUPPORTED_VERSION,
-                       "Only WebSocket version 13 is spoken here.");
+    if (version == NULL || strcmp(version, GH_WS_VERSION) != 0) {
+        return gh_result(GH_BAD_INPUT, GH_WS_OTHER_VERSION,
+                         "Only WebSocket version 13 is spoken here.");
     }
     if (key == NULL || gh_base64_decode(r->pool, key, strlen(key), 0, &raw, &n) != 0
         || n != 16) {
-        return gh_fail(r, GH_E_BAD_WEBSOCKET_KEY,
-                       "Sec-WebSocket-Key must be the base64 of 16 bytes.");
+        return gh_result(GH_BAD_INPUT, GH_WS_BAD_KEY,
+                         "Sec-WebSocket-Key must be the base64 of 16 bytes.");
     }
-    return OK;
+    return GH_RESULT_OK;
 }
 
 /* ---- wslay's I/O callbacks --------------------------------------------- */

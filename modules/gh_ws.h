@@ -8,6 +8,8 @@
 
 #include "httpd.h"
 
+#include "gh_result.h"
+
 typedef struct gh_ws gh_ws_t;
 
 typedef struct {
@@ -24,9 +26,19 @@ typedef struct {
     apr_size_t max_message;      /* bytes; beyond it, close 1009 */
 } gh_ws_limits_t;
 
-/* Checks r's upgrade request: OK, or 400 (not an upgrade, bad key) or
- * 426 (another version), recorded with gh_fail. */
-int gh_ws_check(request_rec *r);
+/* The one version spoken; a refusal for another names it in
+ * Sec-WebSocket-Version (RFC 6455, 4.4). */
+#define GH_WS_VERSION "13"
+
+/* The reasons gh_ws_check refuses with. */
+#define GH_WS_NOT_UPGRADE   "not_upgrade"     /* not an HTTP/1.1 GET upgrade to websocket */
+#define GH_WS_OTHER_VERSION "other_version"   /* a Sec-WebSocket-Version but 13 */
+#define GH_WS_BAD_KEY       "bad_key"         /* Sec-WebSocket-Key is not 16 bytes in base64 */
+
+/* Checks r's upgrade request: GH_OK, or GH_BAD_INPUT with one of the
+ * reasons above and a message. The caller answers (RFC 6455: 400, or 426
+ * with Sec-WebSocket-Version for another version). */
+gh_result_t gh_ws_check(request_rec *r);
 
 /* Answers 101 and makes the session. NULL (and a log line) on failure. */
 gh_ws_t *gh_ws_upgrade(request_rec *r, const gh_ws_limits_t *limits,

@@ -60,6 +60,8 @@ int main(void)
     run_suite(root, "pa_amount", test_payaction_amount);
     run_suite(root, "link", test_link);
     run_suite(root, "cognito", test_cognito_refusal);
+    run_suite(root, "batch", test_batch);
+    run_suite(root, "page", test_page);
 
     apr_pool_destroy(root);
     fflush(stderr);

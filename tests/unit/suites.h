@@ -23,5 +23,7 @@ void test_cognito_error(apr_pool_t *p);
 void test_payaction_amount(apr_pool_t *p);
 void test_link(apr_pool_t *p);
 void test_cognito_refusal(apr_pool_t *p);
+void test_batch(apr_pool_t *p);
+void test_page(apr_pool_t *p);
 
 #endif
