@@ -265,22 +265,22 @@ static int success(request_rec *r, const gh_route_params_t *params)
     if ((status = answer(r, gh_pay_load(r, order_id, &o))) != OK) {
         return status;
     }
-    /* the amount comes from the browser: only our own order's counts */
-    if (amount != o.amount) {
+    switch (gh_pay_success_step(&o, key, amount)) {
+    case GH_REDIRECT_AMOUNT_MISMATCH:   /* the browser's: only our own order's counts */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "order %s: success redirect with amount "
                       "%" APR_INT64_T_FMT ", the order is %" APR_INT64_T_FMT "; not confirmed",
                       order_id, amount, o.amount);
         return gh_fail(r, GH_E_AMOUNT_MISMATCH,
                        "The amount does not match the order.");
-    }
-    if (strcmp(o.status, "CANCELLED") == 0) {
+    case GH_REDIRECT_CANCELLED:
         return gh_fail(r, GH_E_ORDER_CANCELLED, "The order was cancelled.");
-    }
-    if (strcmp(o.status, "DONE") == 0) {            /* a repeated redirect */
-        return o.payment_key && strcmp(o.payment_key, key) == 0
-               ? paid(r, &o)
-               : gh_fail(r, GH_E_ORDER_ALREADY_PAID,
-                         "The order was paid with another payment.");
+    case GH_REDIRECT_REPEATED:
+        return paid(r, &o);
+    case GH_REDIRECT_PAID_OTHER:
+        return gh_fail(r, GH_E_ORDER_ALREADY_PAID,
+                       "The order was paid with another payment.");
+    case GH_REDIRECT_CONFIRM:
+        break;
     }
     {
         const char *args[] = { key, order_id };

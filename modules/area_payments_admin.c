@@ -48,54 +48,38 @@ static const gh_db_stmt_t statements[] = {
 };
 
 static const gh_col_t cancel_cols[] = {         /* gh_padm_cancels */
-    { "id",     GH_COL_TEXT, "id" },
-    { "amount", GH_COL_INT,  "amount" },
-    { "status", GH_COL_TEXT, "status" },
-    { "reason", GH_COL_TEXT, "reason" },
-    { NULL, 0, NULL }
+    { "id", GH_COL_TEXT, "id" }, { "amount", GH_COL_INT, "amount" },
+    { "status", GH_COL_TEXT, "status" }, { "reason", GH_COL_TEXT, "reason" }, { NULL, 0, NULL }
 };
 
 static const gh_col_t points_cols[] = {         /* gh_padm_points */
-    { "remaining_points", GH_COL_INT,  "remaining_points" },
-    { "ledger_sum",       GH_COL_INT,  "ledger_sum" },
-    { "consistent",       GH_COL_BOOL, "consistent" },
+    { "remaining_points", GH_COL_INT, "remaining_points" },
+    { "ledger_sum", GH_COL_INT, "ledger_sum" }, { "consistent", GH_COL_BOOL, "consistent" },
     { NULL, 0, NULL }
 };
 
 static const gh_col_t ledger_cols[] = {         /* gh_padm_ledger */
-    { "id",            GH_COL_TEXT, "id" },
-    { "delta",         GH_COL_INT,  "delta" },
-    { "balance_after", GH_COL_INT,  "balance_after" },
-    { "reason",        GH_COL_TEXT, "reason" },
-    { "source_type",   GH_COL_TEXT, "source_type" },
-    { "source_id",     GH_COL_TEXT, "source_id" },
-    { "created_at",    GH_COL_TIME, "created_at" },
-    { NULL, 0, NULL }
+    { "id", GH_COL_TEXT, "id" }, { "delta", GH_COL_INT, "delta" },
+    { "balance_after", GH_COL_INT, "balance_after" }, { "reason", GH_COL_TEXT, "reason" },
+    { "source_type", GH_COL_TEXT, "source_type" }, { "source_id", GH_COL_TEXT, "source_id" },
+    { "created_at", GH_COL_TIME, "created_at" }, { NULL, 0, NULL }
 };
 
 static const gh_col_t refund_cols[] = {         /* gh_padm_refunds */
-    { "order_id",        GH_COL_TEXT, "order_id" },
-    { "user_id",         GH_COL_TEXT, "user_id" },
-    { "transaction_key", GH_COL_TEXT, "transaction_key" },
-    { "amount",          GH_COL_INT,  "amount" },
-    { "points_taken",    GH_COL_INT,  "points_taken" },
-    { "debt_added",      GH_COL_INT,  "debt_added" },
-    { "created_at",      GH_COL_TIME, "created_at" },
-    { NULL, 0, NULL }
+    { "order_id", GH_COL_TEXT, "order_id" }, { "user_id", GH_COL_TEXT, "user_id" },
+    { "transaction_key", GH_COL_TEXT, "transaction_key" }, { "amount", GH_COL_INT, "amount" },
+    { "points_taken", GH_COL_INT, "points_taken" }, { "debt_added", GH_COL_INT, "debt_added" },
+    { "created_at", GH_COL_TIME, "created_at" }, { NULL, 0, NULL }
 };
 
 static const gh_col_t debtor_cols[] = {         /* gh_padm_debtors */
-    { "id",               GH_COL_TEXT, "user_id" },
-    { "points_debt",      GH_COL_INT,  "debt" },
-    { "remaining_points", GH_COL_INT,  "remaining_points" },
-    { NULL, 0, NULL }
+    { "id", GH_COL_TEXT, "user_id" }, { "points_debt", GH_COL_INT, "debt" },
+    { "remaining_points", GH_COL_INT, "remaining_points" }, { NULL, 0, NULL }
 };
 
 static const gh_col_t mismatch_cols[] = {       /* gh_padm_mismatches */
-    { "user_id",          GH_COL_TEXT, "user_id" },
-    { "remaining_points", GH_COL_INT,  "remaining_points" },
-    { "ledger_sum",       GH_COL_INT,  "ledger_sum" },
-    { NULL, 0, NULL }
+    { "user_id", GH_COL_TEXT, "user_id" }, { "remaining_points", GH_COL_INT, "remaining_points" },
+    { "ledger_sum", GH_COL_INT, "ledger_sum" }, { NULL, 0, NULL }
 };
 
 /* The core's reasons that have codes of their own here. */

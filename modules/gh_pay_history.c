@@ -29,47 +29,32 @@ const gh_db_stmt_t gh_pay_history_statements[] = {
 };
 
 static const gh_col_t order_cols[] = {          /* gh_ph_orders */
-    { "id",               GH_COL_TEXT, NULL },
-    { "order_id",         GH_COL_TEXT, "orderId" },
-    { "provider",         GH_COL_TEXT, "provider" },
-    { "amount",           GH_COL_INT,  "amount" },
-    { "order_name",       GH_COL_TEXT, "order_name" },
-    { "status",           GH_COL_TEXT, "status" },
-    { "failure_code",     GH_COL_TEXT, "failure_code" },
-    { "created_at",       GH_COL_TIME, "created_at" },
-    { "approved_at",      GH_COL_TIME, "approved_at" },
-    { "cancelled_amount", GH_COL_INT,  "cancelled_amount" },
-    { NULL, 0, NULL }
+    { "id", GH_COL_TEXT, NULL }, { "order_id", GH_COL_TEXT, "orderId" },
+    { "provider", GH_COL_TEXT, "provider" }, { "amount", GH_COL_INT, "amount" },
+    { "order_name", GH_COL_TEXT, "order_name" }, { "status", GH_COL_TEXT, "status" },
+    { "failure_code", GH_COL_TEXT, "failure_code" }, { "created_at", GH_COL_TIME, "created_at" },
+    { "approved_at", GH_COL_TIME, "approved_at" },
+    { "cancelled_amount", GH_COL_INT, "cancelled_amount" }, { NULL, 0, NULL }
 };
 
 static const gh_col_t cancel_cols[] = {         /* gh_ph_cancels */
-    { "order_id",   GH_COL_TEXT, NULL },
-    { "id",         GH_COL_TEXT, "id" },
-    { "amount",     GH_COL_INT,  "amount" },
-    { "status",     GH_COL_TEXT, "status" },
-    { "reason",     GH_COL_TEXT, "reason" },
-    { "origin",     GH_COL_TEXT, "origin" },
-    { "created_at", GH_COL_TIME, "created_at" },
-    { NULL, 0, NULL }
+    { "order_id", GH_COL_TEXT, NULL }, { "id", GH_COL_TEXT, "id" },
+    { "amount", GH_COL_INT, "amount" }, { "status", GH_COL_TEXT, "status" },
+    { "reason", GH_COL_TEXT, "reason" }, { "origin", GH_COL_TEXT, "origin" },
+    { "created_at", GH_COL_TIME, "created_at" }, { NULL, 0, NULL }
 };
 
 static const gh_col_t user_cols[] = {           /* gh_ph_user */
     { "remaining_points", GH_COL_INT, "remaining_points" },
-    { "points_debt",      GH_COL_INT, "points_debt" },
-    { NULL, 0, NULL }
+    { "points_debt", GH_COL_INT, "points_debt" }, { NULL, 0, NULL }
 };
 
 static const gh_col_t ledger_cols[] = {         /* gh_ph_ledger */
-    { "id",            GH_COL_TEXT, "id" },
-    { "source_type",   GH_COL_TEXT, "source" },
-    { "source_id",     GH_COL_TEXT, "source_id" },
-    { "delta",         GH_COL_INT,  "amount" },
-    { "balance_after", GH_COL_INT,  "balance_after" },
-    { "debt_delta",    GH_COL_INT,  "debt_change" },
-    { "debt_after",    GH_COL_INT,  "debt_after" },
-    { "reason",        GH_COL_TEXT, "reason" },
-    { "created_at",    GH_COL_TIME, "created_at" },
-    { NULL, 0, NULL }
+    { "id", GH_COL_TEXT, "id" }, { "source_type", GH_COL_TEXT, "source" },
+    { "source_id", GH_COL_TEXT, "source_id" }, { "delta", GH_COL_INT, "amount" },
+    { "balance_after", GH_COL_INT, "balance_after" }, { "debt_delta", GH_COL_INT, "debt_change" },
+    { "debt_after", GH_COL_INT, "debt_after" }, { "reason", GH_COL_TEXT, "reason" },
+    { "created_at", GH_COL_TIME, "created_at" }, { NULL, 0, NULL }
 };
 
 /* How many of the rows fetched for a page it shows. */

@@ -81,6 +81,21 @@ const char *gh_pay_iso_time(const char *t)
     return t;
 }
 
+gh_redirect_e gh_pay_success_step(const gh_pay_order_t *o, const char *key,
+                                  apr_int64_t amount)
+{
+    if (amount != o->amount) {
+        return GH_REDIRECT_AMOUNT_MISMATCH;
+    }
+    if (is(o->status, "CANCELLED")) {
+        return GH_REDIRECT_CANCELLED;
+    }
+    if (is(o->status, "DONE")) {
+        return is(o->payment_key, key) ? GH_REDIRECT_REPEATED : GH_REDIRECT_PAID_OTHER;
+    }
+    return GH_REDIRECT_CONFIRM;
+}
+
 gh_confirm_e gh_pay_confirm_step(const gh_tp_answer_t *a, int looked_up)
 {
     if (!looked_up && is(a->code, "ALREADY_PROCESSED_PAYMENT")) {

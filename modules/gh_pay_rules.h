@@ -15,10 +15,10 @@
 #define GH_PAY_ORDER_ID_MAX 64    /* Toss's limit on orderId */
 #define GH_PAY_KEY_MAX      200   /* Toss's payment keys are ~50 characters */
 
-/* An order (payment_orders); row is what it was read from. */
+/* An order (payment_orders) as the rules see it; row is all of it, as it
+ * was read (gh_payments.h). */
 typedef struct {
-    const char *order_id, *user_id, *provider, *order_name, *status, *payment_key;
-    const char *failure_code, *failure_message, *created_at, *approved_at, *billing_name;
+    const char *order_id, *status, *payment_key;
     apr_int64_t amount;
     const char *const *row;
 } gh_pay_order_t;
@@ -55,6 +55,19 @@ const char *gh_pay_toss_reason(const char *reason);
 
 /* Toss's ISO 8601 time, or NULL when it is not one PostgreSQL would take. */
 const char *gh_pay_iso_time(const char *t);
+
+/* What the success redirect of Toss's payment window (payment key, and
+ * the amount the browser says) means for the order it names. */
+typedef enum {
+    GH_REDIRECT_CONFIRM,          /* open: confirm it with Toss */
+    GH_REDIRECT_AMOUNT_MISMATCH,  /* not the order's amount: never confirmed */
+    GH_REDIRECT_CANCELLED,
+    GH_REDIRECT_REPEATED,         /* paid with this payment: the same answer again */
+    GH_REDIRECT_PAID_OTHER        /* paid with another payment */
+} gh_redirect_e;
+
+gh_redirect_e gh_pay_success_step(const gh_pay_order_t *o, const char *key,
+                                  apr_int64_t amount);
 
 /* What Toss's answer to a confirm says to do next. */
 typedef enum {

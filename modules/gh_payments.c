@@ -64,19 +64,14 @@ const gh_db_stmt_t gh_payments_statements[] = {
 
 /* GH_SQL_ORDER_COLUMNS, and how the admin routes show them. */
 static const gh_col_t order_cols[] = {
-    { "order_id",        GH_COL_TEXT, "orderId" },
-    { "user_id",         GH_COL_TEXT, "user_id" },
-    { "provider",        GH_COL_TEXT, "provider" },
-    { "amount",          GH_COL_INT,  "amount" },
-    { "order_name",      GH_COL_TEXT, "order_name" },
-    { "status",          GH_COL_TEXT, "status" },
-    { "payment_key",     GH_COL_TEXT, "payment_key" },
-    { "failure_code",    GH_COL_TEXT, "failure_code" },
+    { "order_id", GH_COL_TEXT, "orderId" }, { "user_id", GH_COL_TEXT, "user_id" },
+    { "provider", GH_COL_TEXT, "provider" }, { "amount", GH_COL_INT, "amount" },
+    { "order_name", GH_COL_TEXT, "order_name" }, { "status", GH_COL_TEXT, "status" },
+    { "payment_key", GH_COL_TEXT, "payment_key" },
+    { "failure_code", GH_COL_TEXT, "failure_code" },
     { "failure_message", GH_COL_TEXT, "failure_message" },
-    { "created_at",      GH_COL_TIME, "created_at" },
-    { "approved_at",     GH_COL_TIME, "approved_at" },
-    { "billing_name",    GH_COL_TEXT, NULL },
-    { NULL, 0, NULL }
+    { "created_at", GH_COL_TIME, "created_at" }, { "approved_at", GH_COL_TIME, "approved_at" },
+    { "billing_name", GH_COL_TEXT, NULL }, { NULL, 0, NULL }
 };
 
 static const gh_col_t entry_cols[] = {          /* GH_SQL_POINTS_CREDIT */
@@ -92,8 +87,8 @@ static const gh_col_t sync_cols[] = {           /* gh_pay_sync */
 };
 
 static const gh_col_t pending_cols[] = {        /* gh_pay_pending */
-    { "id", GH_COL_TEXT, NULL }, { "amount", GH_COL_INT, NULL },
-    { "reason", GH_COL_TEXT, NULL }, { NULL, 0, NULL }
+    { "id", GH_COL_TEXT, NULL }, { "amount", GH_COL_INT, NULL }, { "reason", GH_COL_TEXT, NULL },
+    { NULL, 0, NULL }
 };
 
 /* The one column of a statement that ends "SELECT count(*)". */
@@ -109,17 +104,9 @@ void gh_pay_order_row(const char *const *row, gh_pay_order_t *o)
 {
     o->row = row;
     o->order_id = gh_rows_text(order_cols, row, "order_id");
-    o->user_id = gh_rows_text(order_cols, row, "user_id");
-    o->provider = gh_rows_text(order_cols, row, "provider");
-    o->amount = gh_rows_int(order_cols, row, "amount");
-    o->order_name = gh_rows_text(order_cols, row, "order_name");
     o->status = gh_rows_text(order_cols, row, "status");
     o->payment_key = gh_rows_text(order_cols, row, "payment_key");
-    o->failure_code = gh_rows_text(order_cols, row, "failure_code");
-    o->failure_message = gh_rows_text(order_cols, row, "failure_message");
-    o->created_at = gh_rows_text(order_cols, row, "created_at");
-    o->approved_at = gh_rows_text(order_cols, row, "approved_at");
-    o->billing_name = gh_rows_text(order_cols, row, "billing_name");
+    o->amount = gh_rows_int(order_cols, row, "amount");
 }
 
 gh_result_t gh_pay_load(request_rec *r, const char *order_id, gh_pay_order_t *o)

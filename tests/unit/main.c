@@ -52,6 +52,9 @@ int main(void)
     run_suite(root, "money", test_money);
     run_suite(root, "prom", test_prom);
     run_suite(root, "dbrule", test_dbrule);
+    run_suite(root, "rows", test_rows);
+    run_suite(root, "toss_answer", test_toss_answer);
+    run_suite(root, "pay_rules", test_pay_rules);
 
     apr_pool_destroy(root);
     fflush(stderr);
