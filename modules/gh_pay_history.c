@@ -94,9 +94,11 @@ static gh_result_t page_cancels(request_rec *r, apr_hash_t *lists, const char **
     }
     for (int i = 0; i < rows->nelts; i++) {
         const char *const *row = gh_rows_row(rows, i);
-        json_object_array_add(apr_hash_get(lists, gh_rows_text(cancel_cols, row, "order_id"),
-                                           APR_HASH_KEY_STRING),
-                              gh_rows_object(cancel_cols, row));
+        json_object *list = apr_hash_get(lists, gh_rows_text(cancel_cols, row, "order_id"),
+                                         APR_HASH_KEY_STRING);
+        if (list) {
+            json_object_array_add(list, gh_rows_object(cancel_cols, row));
+        }
     }
     return res;
 }

@@ -42,7 +42,7 @@ gh_result_t gh_pay_points_entry(request_rec *r, const char *label, const char *u
                                 apr_int64_t amount, const char *reason, const char *src,
                                 const char *actor, gh_pay_entry_t *e);
 
-/* An order's columns, as gh_pay_order_cols names them. */
+/* An order's columns, in the order gh_payments.c's column table names them. */
 #define GH_SQL_ORDER_COLUMNS \
     "order_id, user_id, provider, amount, order_name, status, payment_key, failure_code," \
     " failure_message, " GH_SQL_ISO8601("created_at") ", " GH_SQL_ISO8601("approved_at") \
