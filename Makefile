@@ -54,11 +54,13 @@ migrate:
 test: deps build structure unit fuzz-smoke integration
 
 # The shape of the code: the include graph has no circle and points from
-# areas to the core to libraries (check-layers), and the README's error
-# table is the registry's (check-errors).
+# areas to the core to libraries (check-layers), the README's error table
+# is the registry's (check-errors), and every setting is created, merged
+# and documented (check-config).
 structure:
 	@tests/structure/check-layers
 	@tests/structure/check-errors
+	@tests/structure/check-config
 
 unit:
 	@$(MAKE) -s -C tests/unit run

@@ -16,7 +16,15 @@
 #include "modules/gh_bus.h"
 #include "modules/gh_chat.h"
 #include "modules/gh_authn.h"
+#include "modules/gh_cfg.h"
 #include "modules/gh_config.h"
+#include "modules/gh_chat_cfg.h"
+#include "modules/gh_cognito_cfg.h"
+#include "modules/gh_google_cfg.h"
+#include "modules/gh_payaction_cfg.h"
+#include "modules/gh_toss_login_cfg.h"
+#include "modules/gh_toss_payments_cfg.h"
+#include "modules/area_toss_unlink.h"
 #include "modules/gh_crypto.h"
 #include "modules/gh_curl.h"
 #include "modules/gh_db.h"
@@ -95,13 +103,43 @@ static int serving_area(request_rec *r, const char *name)
     return a;
 }
 
+/* Each concern's settings, in the order of the start-up warnings. */
+static gh_cfg_part_t *const parts[] = {
+    &gh_config_part,
+    &gh_config_dir_part,
+    &gh_google_part,
+    &gh_cognito_part,
+    &gh_toss_login_part,
+    &gh_toss_payments_part,
+    &gh_payaction_part,
+    &gh_chat_part,
+    &gh_chat_dir_part,
+    &gh_unlink_part,
+    NULL
+};
+
+static const command_rec directives[] = {
+    GH_CONFIG_DIRECTIVES,
+    GH_GOOGLE_DIRECTIVES,
+    GH_COGNITO_DIRECTIVES,
+    GH_TOSS_LOGIN_DIRECTIVES,
+    GH_TOSS_PAYMENTS_DIRECTIVES,
+    GH_PAYACTION_DIRECTIVES,
+    GH_CHAT_DIRECTIVES,
+    GH_UNLINK_DIRECTIVES,
+    { .name = NULL }
+};
+
 /* ---- hooks ------------------------------------------------------------- */
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     (void)plog;
     (void)ptemp;
-    return gh_ratelimit_pre_config(pconf);
+    if (gh_ratelimit_pre_config(pconf) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return gh_jwks_pre_config(pconf);
 }
 
 static apr_status_t crypto_cleanup(void *data)
@@ -121,9 +159,9 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     apr_pool_cleanup_register(pconf, NULL, crypto_cleanup, apr_pool_cleanup_null);
-    if ((rv = gh_config_derive(pconf, s)) != OK
+    if ((rv = gh_cfg_post_config(pconf, s)) != OK
         || (rv = gh_curl_post_config(s)) != OK
-        || (rv = gh_jwks_post_config(pconf, s)) != OK
+        || (rv = gh_jwks_post_config(pconf, ptemp, s)) != OK
         || (rv = gh_db_post_config(pconf, s)) != OK
         || (rv = gh_metrics_post_config(pconf, s, areas)) != OK) {
         return rv;
@@ -145,7 +183,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     /* Once per configuration that serves, as httpd's own "configured" line. */
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "mod_gamehoney/" GH_VERSION " configured");
-        gh_config_warn_unready(s);
+        gh_cfg_warn_unready(s);
     }
     return OK;
 }
@@ -249,6 +287,7 @@ static void register_hooks(apr_pool_t *p)
 {
     static const char *const after_dbd[] = { "mod_dbd.c", NULL };
 
+    gh_cfg_register(parts);
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
@@ -275,11 +314,11 @@ static void register_hooks(apr_pool_t *p)
 /* Not AP_DECLARE_MODULE: gh_private.h already names the log module. */
 module AP_MODULE_DECLARE_DATA gamehoney_module = {
     STANDARD20_MODULE_STUFF,
-    gh_config_create_dir,
-    gh_config_merge_dir,
-    gh_config_create_server,
-    gh_config_merge_server,
-    gh_config_directives,
+    gh_cfg_create_dir,
+    gh_cfg_merge_dir,
+    gh_cfg_create_server,
+    gh_cfg_merge_server,
+    directives,
     register_hooks,
     AP_MODULE_FLAG_NONE
 };

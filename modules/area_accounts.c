@@ -22,6 +22,9 @@
 #include "gh_session.h"
 #include "gh_text.h"
 #include "gh_toss_login.h"
+#include "gh_cognito_cfg.h"
+#include "gh_google_cfg.h"
+#include "gh_toss_login_cfg.h"
 
 
 static const gh_db_stmt_t statements[] = {
@@ -203,7 +206,7 @@ static json_object *cognito_body(request_rec *r, const char *username, const cha
     json_object *body = gh_json_object(r->pool);
 
     json_object_object_add(body, "ClientId",
-                           json_object_new_string(gh_server_conf(r->server)->cognito_client_id));
+                           json_object_new_string(gh_cognito_cfg(r->server)->client_id));
     if (hash) {
         json_object_object_add(into ? into : body, hash_name, json_object_new_string(hash));
     }
@@ -561,7 +564,7 @@ static int cognito_sign_out(request_rec *r, const char **outcome)
                                    &token)) != OK || token == NULL) {
         return status;
     }
-    if (!gh_config_ready(gh_server_conf(r->server), GH_NEED_COGNITO)
+    if (!gh_cfg_ready(r->server, GH_NEED_COGNITO)
         || gh_auth_verify(r, token, "Cognito access token", &ct) != OK
         || ct.ours || ct.idp != GH_IDP_COGNITO || !ct.access
         || gh_identity_find(r, GH_IDP_COGNITO, ct.sub, &owner) != OK

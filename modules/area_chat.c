@@ -13,6 +13,7 @@
 #include "gh_http.h"
 #include "gh_json.h"
 #include "gh_text.h"
+#include "gh_chat_cfg.h"
 
 #define PAGE_DEFAULT "50"
 #define PAGE_MAX     100
@@ -106,13 +107,13 @@ static int room(request_rec *r, const gh_route_params_t *params)
 
 static int post_message(request_rec *r, const gh_route_params_t *params)
 {
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_chat_cfg_t *cc = gh_chat_cfg(r->server);
     gh_chat_who_t who;
     const char *message, *id, *created_at;
     apr_int64_t room_id;
     json_object *in, *room_json;
     int status;
-    apr_size_t max = (apr_size_t)GH_CONF_INT(sc, chat_max_message, GH_DEFAULT_CHAT_MAX_MESSAGE);
+    apr_size_t max = (apr_size_t)cc->max_message;
 
     (void)params;
     if ((status = gh_chat_identity(r, 1, &who)) != OK

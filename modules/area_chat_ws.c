@@ -17,6 +17,7 @@
 #include "gh_json.h"
 #include "gh_text.h"
 #include "gh_ws.h"
+#include "gh_chat_cfg.h"
 
 static const gh_db_stmt_t statements[] = {
     { "gh_chat_room_last", "SELECT coalesce(max(id), 0) FROM chat_messages WHERE room_id = %lld" },
@@ -109,7 +110,7 @@ static int on_turn(gh_ws_t *ws, void *baton)
 static int chat_socket(request_rec *r, const gh_route_params_t *params)
 {
     static const gh_ws_handlers_t handlers = { on_text, on_turn };
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_chat_cfg_t *cc = gh_chat_cfg(r->server);
     gh_ws_limits_t limits;
     session_t *s = apr_pcalloc(r->pool, sizeof(*s));
     json_object *room_json;
@@ -139,19 +140,19 @@ static int chat_socket(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     s->r = r;
-    s->max_chars = (apr_size_t)GH_CONF_INT(sc, chat_max_message, GH_DEFAULT_CHAT_MAX_MESSAGE);
+    s->max_chars = (apr_size_t)cc->max_message;
     apr_pool_create(&s->scratch, r->pool);
     /* Subscribed, then joined, then answered: every event stored after
      * the client has its 101 reaches it, and its own join comes first. */
     s->sub = gh_chat_subscribe(r->pool, s->room,
                                apr_atoi64(APR_ARRAY_IDX(rows, 0, const char **)[0]),
-                               GH_CONF_INT(sc, chat_queue, GH_DEFAULT_CHAT_QUEUE));
+                               cc->queue);
     if ((status = store(s, "join", NULL, &joined)) != OK) {
         return status;
     }
-    limits.ping_seconds = GH_CONF_INT(sc, chat_ping, GH_DEFAULT_CHAT_PING);
-    limits.idle_seconds = GH_CONF_INT(sc, chat_idle, GH_DEFAULT_CHAT_IDLE);
-    limits.max_message = (apr_size_t)GH_CONF_INT(sc, chat_max_frame, GH_DEFAULT_CHAT_MAX_FRAME);
+    limits.ping_seconds = cc->ping;
+    limits.idle_seconds = cc->idle;
+    limits.max_message = (apr_size_t)cc->max_frame;
     if ((ws = gh_ws_upgrade(r, &limits, &handlers, s)) != NULL) {
         gh_chat_attach(s->sub, ws, joined);
         gh_ws_run(ws);

@@ -19,6 +19,7 @@
 #include "gh_money.h"
 #include "gh_payments.h"
 #include "gh_text.h"
+#include "gh_payaction_cfg.h"
 
 #define SERVICE  "Payaction"
 #define MATCHED  "\xeb\xa7\xa4\xec\xb9\xad\xec\x99\x84\xeb\xa3\x8c"     /* 매칭완료 */
@@ -112,16 +113,17 @@ static int fail(request_rec *r, int status, const char *msg)
 static int call(request_rec *r, const char *path, json_object *body, json_object **answer,
                 const char **why, int *transport)
 {
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_payaction_cfg_t *pc = gh_payaction_cfg(r->server);
     const char *headers[] = {
         "Content-Type: application/json",
-        apr_pstrcat(r->pool, "x-api-key: ", sc->payaction_api_key, NULL),
-        apr_pstrcat(r->pool, "x-mall-id: ", sc->payaction_mall_id, NULL), NULL
+        apr_pstrcat(r->pool, "x-api-key: ", pc->api_key, NULL),
+        apr_pstrcat(r->pool, "x-mall-id: ", pc->mall_id, NULL), NULL
     };
     /* fresh: libcurl would silently resend on a reused connection that
      * died, and a resent order could come back "duplicate" for an order
      * Payaction does have; Payaction takes no idempotency key */
-    gh_curl_request_t req = { .method = "POST", .headers = headers, .fresh = 1 };
+    gh_curl_request_t req = { .method = "POST", .headers = headers, .fresh = 1,
+                              .retry = GH_CURL_ONCE };
     gh_curl_response_t resp;
     const char *err, *st;
     gh_curl_result_e rc;
@@ -129,7 +131,7 @@ static int call(request_rec *r, const char *path, json_object *body, json_object
     *answer = NULL;
     *transport = 0;
     req.provider = GH_UPSTREAM_PAYACTION;
-    req.url = apr_pstrcat(r->pool, GH_CONF_STR(sc, payaction_url, GH_DEFAULT_PAYACTION_URL),
+    req.url = apr_pstrcat(r->pool, pc->url,
                           path, NULL);
     req.body = gh_json_serialize(body, &req.body_len);
     if ((rc = gh_curl_fetch(r->pool, r->server, &req, &resp, why)) != GH_CURL_OK) {
@@ -192,7 +194,7 @@ static json_object *order_request(request_rec *r, const char *number, apr_int64_
 
 static int deposit_request(request_rec *r, const gh_route_params_t *params)
 {
-    gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_payaction_cfg_t *pc = gh_payaction_cfg(r->server);
     const char *name, *billing, *number, **row, *why, *me[3];
     apr_int64_t amount;
     apr_array_header_t *rows;
@@ -204,8 +206,7 @@ static int deposit_request(request_rec *r, const gh_route_params_t *params)
         || (status = gh_http_read_object(r, &in)) != OK
         || (status = gh_http_field(r, in, "username", 32, 1, &name)) != OK
         || (status = gh_http_field(r, in, "billing_name", 20, 1, &billing)) != OK
-        || (status = gh_pay_amount(r, in, "amount", gh_conf_range(sc->deposit_amount,
-                     GH_DEFAULT_DEPOSIT_MIN, GH_DEFAULT_DEPOSIT_MAX), &amount)) != OK) {
+        || (status = gh_pay_amount(r, in, "amount", pc->amount, &amount)) != OK) {
         return status;
     }
     if (!gh_money_username_ok(name)) {
@@ -254,9 +255,9 @@ static int deposit_request(request_rec *r, const gh_route_params_t *params)
                     SERVICE " did not accept the order; nothing will be matched to it.");
     }
     out = success_body(r);
-    json_object_object_add(out, "bank", json_object_new_string(sc->deposit_bank ? sc->deposit_bank : ""));
+    json_object_object_add(out, "bank", json_object_new_string(pc->bank ? pc->bank : ""));
     json_object_object_add(out, "account",
-                           json_object_new_string(sc->deposit_account ? sc->deposit_account : ""));
+                           json_object_new_string(pc->account ? pc->account : ""));
     json_object_object_add(out, "order_number", json_object_new_string(number));
     json_object_object_add(out, "amount", json_object_new_int64(amount));
     return gh_send_json(r, HTTP_OK, out);
@@ -290,7 +291,7 @@ static int header_matches(request_rec *r, const char *name, const char *want)
 
 static int webhook(request_rec *r, const gh_route_params_t *params)
 {
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_payaction_cfg_t *pc = gh_payaction_cfg(r->server);
     const char *number, *state, *trace, **row;
     apr_size_t len;
     apr_array_header_t *rows;
@@ -303,8 +304,8 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
     }
     /* no HMAC exists: the key and the mall id are the only proof; both
      * are compared, whichever is wrong ('&', not '&&') */
-    if (!(header_matches(r, "x-webhook-key", sc->payaction_webhook_key)
-          & header_matches(r, "x-mall-id", sc->payaction_mall_id))) {
+    if (!(header_matches(r, "x-webhook-key", pc->webhook_key)
+          & header_matches(r, "x-mall-id", pc->mall_id))) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SERVICE " webhook with a wrong key");
         return fail(r, HTTP_UNAUTHORIZED, "The webhook key or mall id is wrong.");
     }

@@ -21,6 +21,7 @@
 #include "gh_payments.h"
 #include "gh_rows.h"
 #include "gh_text.h"
+#include "gh_toss_payments_cfg.h"
 
 #define KEY_MAX     GH_PAY_KEY_MAX
 #define ORDER_MAX   GH_PAY_ORDER_ID_MAX
@@ -64,10 +65,8 @@ static int answer(request_rec *r, gh_result_t res)
 
 static int prepare(request_rec *r, const gh_route_params_t *params)
 {
-    gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_toss_payments_cfg_t *tc = gh_toss_payments_cfg(r->server);
     const char *name, *order_id, *mount = gh_http_mount(r);
-    gh_range_t range = gh_conf_range(sc->payment_amount, GH_DEFAULT_PAYMENT_MIN,
-                                     GH_DEFAULT_PAYMENT_MAX);
     apr_int64_t amount;
     apr_array_header_t *rows;
     json_object *in, *out;
@@ -76,7 +75,8 @@ static int prepare(request_rec *r, const gh_route_params_t *params)
     (void)params;
     if ((status = gh_http_require(r, GH_NEED_TOSS_PAYMENTS)) != OK
         || (status = gh_http_read_object(r, &in)) != OK
-        || (status = gh_http_int(r, in, "amount", range.min, range.max, &amount)) != OK
+        || (status = gh_http_int(r, in, "amount", tc->amount.min, tc->amount.max,
+                                 &amount)) != OK
         || (status = gh_http_field(r, in, "order_name", 100, 1, &name)) != OK) {
         return status;
     }
@@ -97,8 +97,8 @@ static int prepare(request_rec *r, const gh_route_params_t *params)
     json_object_object_add(out, "orderId", json_object_new_string(order_id));
     json_object_object_add(out, "amount", json_object_new_int64(amount));
     json_object_object_add(out, "orderName", json_object_new_string(name));
-    json_object_object_add(out, "clientKey", sc->toss_payments_client_key
-                           ? json_object_new_string(sc->toss_payments_client_key) : NULL);
+    json_object_object_add(out, "clientKey", tc->client_key
+                           ? json_object_new_string(tc->client_key) : NULL);
     json_object_object_add(out, "successUrl", json_object_new_string(
         ap_construct_url(r->pool, apr_pstrcat(r->pool, mount, "/success", NULL), r)));
     json_object_object_add(out, "failUrl", json_object_new_string(
@@ -110,7 +110,7 @@ static int prepare(request_rec *r, const gh_route_params_t *params)
  * with the outcome in the query; without it, it gets JSON. */
 static int finish(request_rec *r, json_object *body, const char *const *query)
 {
-    const char *url = gh_server_conf(r->server)->payment_return_url;
+    const char *url = gh_toss_payments_cfg(r->server)->return_url;
 
     if (url == NULL) {
         return gh_send_json(r, HTTP_OK, body);
@@ -169,7 +169,7 @@ static int payment_failed(request_rec *r, const char *order_id, const char *code
                         "message", message, NULL };
     json_object *out;
 
-    if (gh_server_conf(r->server)->payment_return_url == NULL) {
+    if (gh_toss_payments_cfg(r->server)->return_url == NULL) {
         return gh_fail(r, GH_E_PAYMENT_FAILED, message);
     }
     out = gh_json_object(r->pool);

@@ -14,6 +14,7 @@
 #include "gh_money.h"
 #include "gh_payments.h"
 #include "gh_rows.h"
+#include "gh_toss_payments_cfg.h"
 
 static const gh_db_stmt_t statements[] = {
     { "gh_padm_cancels",

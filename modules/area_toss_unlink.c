@@ -7,6 +7,7 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 
+#include "area_toss_unlink.h"
 #include "gh_area.h"
 #include "gh_db.h"
 #include "gh_batch.h"
@@ -19,6 +20,39 @@
 
 #define BOOT_KEY_NAME "gamehoney:audit-boot-key"
 #define BOOT_KEY_LEN  32
+
+
+/* ---- GameHoneyUnlinkMode (area_toss_unlink.h) ---------------------------- */
+
+static const gh_cfg_field_t unlink_fields[] = {
+    GH_CFG_FIELD(gh_unlink_cfg_t, mode, GH_CFG_INT), { NULL, 0, 0 }
+};
+
+gh_cfg_part_t gh_unlink_part = {
+    "Toss unlink <Location>", 1, sizeof(gh_unlink_cfg_t), unlink_fields, NULL, NULL, 0
+};
+
+const char *gh_unlink_set_mode(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    int *mode = gh_cfg_target(cmd, dcv);
+
+    if (strcasecmp(arg, "delete") == 0) {
+        *mode = GH_UNLINK_DELETE;
+    }
+    else if (strcasecmp(arg, "deactivate") == 0) {
+        *mode = GH_UNLINK_DEACTIVATE;
+    }
+    else {
+        return "GameHoneyUnlinkMode takes 'delete' or 'deactivate'";
+    }
+    return NULL;
+}
+
+static gh_unlink_mode_e unlink_mode(request_rec *r)
+{
+    const gh_unlink_cfg_t *u = gh_cfg_dir(r, &gh_unlink_part);
+    return u->mode == GH_UNSET ? GH_UNLINK_DELETE : (gh_unlink_mode_e)u->mode;
+}
 
 /* Concurrent callbacks are coalesced (gh_batch) into one statement that
  * changes every user of the batch and writes every audit row, so a batch
@@ -229,7 +263,7 @@ static int disconnect_callback(request_rec *r, const gh_route_params_t *params)
     if ((status = read_input(r, &job.in)) != OK) {
         return status;
     }
-    job.mode = gh_conf_unlink_mode(gh_dir_conf(r));
+    job.mode = unlink_mode(r);
     job.key_hash = audit_hash(r, job.in.user_key);
     job.client_ip = r->useragent_ip;
     job.request_id = gh_http_request_id(r);

@@ -15,6 +15,8 @@
 #include "gh_jwks.h"
 #include "gh_private.h"
 #include "gh_user_cache.h"
+#include "gh_cognito_cfg.h"
+#include "gh_google_cfg.h"
 
 #define ROLE_NOTE   "gamehoney-role"
 #define TOKEN_KEY   "gamehoney:token"
@@ -68,6 +70,8 @@ static int verify_rs256(request_rec *r, gh_token_t *t, const char *jwks,
 int gh_auth_verify(request_rec *r, const char *token, const char *what, gh_token_t *t)
 {
     const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_cognito_cfg_t *cc = gh_cognito_cfg(r->server);
+    const gh_google_cfg_t *gc = gh_google_cfg(r->server);
     gh_jwt_expect_t expect;
     const char *err, *iss;
 
@@ -79,7 +83,7 @@ int gh_auth_verify(request_rec *r, const char *token, const char *what, gh_token
     iss = gh_jwt_claim(&t->jwt, "iss");
     memset(&expect, 0, sizeof(expect));
     expect.now = apr_time_sec(apr_time_now());
-    expect.leeway = GH_CONF_INT(sc, token_leeway, GH_DEFAULT_TOKEN_LEEWAY);
+    expect.leeway = sc->token_leeway;
 
     if (gh_session_is_ours(r->server, iss)) {
         if (gh_session_verify(r, &t->jwt, &t->session, &err) != 0) {
@@ -89,34 +93,34 @@ int gh_auth_verify(request_rec *r, const char *token, const char *what, gh_token
         t->sub = t->session.user_id;
         return OK;
     }
-    if (iss && sc->cognito_issuer && strcmp(iss, sc->cognito_issuer) == 0) {
+    if (iss && cc->issuer && strcmp(iss, cc->issuer) == 0) {
         const char *use = gh_jwt_claim(&t->jwt, "token_use");
-        expect.iss[0] = sc->cognito_issuer;
+        expect.iss[0] = cc->issuer;
         if (use && strcmp(use, "access") == 0) {
             t->access = 1;
             expect.token_use = "access";
-            expect.client_id = sc->cognito_client_id;
+            expect.client_id = cc->client_id;
             expect.no_aud = 1;
         }
         else {
             expect.token_use = "id";
-            expect.aud = sc->cognito_client_id;
+            expect.aud = cc->client_id;
         }
-        if (sc->cognito_client_id == NULL) {
+        if (cc->client_id == NULL) {
             return invalid_token(r, t, "Cognito is not configured");
         }
         t->idp = GH_IDP_COGNITO;
-        return verify_rs256(r, t, sc->cognito_jwks_url, &expect);
+        return verify_rs256(r, t, cc->jwks_url, &expect);
     }
     if (iss && (strcmp(iss, GOOGLE_ISS1) == 0 || strcmp(iss, GOOGLE_ISS2) == 0)) {
-        if (sc->google_client_id == NULL) {
+        if (gc->client_id == NULL) {
             return invalid_token(r, t, "Google sign-in is not configured");
         }
         expect.iss[0] = GOOGLE_ISS1;
         expect.iss[1] = GOOGLE_ISS2;
-        expect.aud = sc->google_client_id;
+        expect.aud = gc->client_id;
         t->idp = GH_IDP_GOOGLE;
-        return verify_rs256(r, t, sc->google_jwks, &expect);
+        return verify_rs256(r, t, gc->jwks_url, &expect);
     }
     return invalid_token(r, t, "the token's issuer is not trusted");
 }
@@ -289,12 +293,13 @@ void gh_auth_child_init(apr_pool_t *pchild, server_rec *s)
 {
     gh_user_cache_child_init(pchild, s);
     for (server_rec *v = s; v; v = v->next) {
-        const gh_server_conf_t *sc = gh_server_conf(v);
-        if (sc->google_client_id) {
-            gh_jwks_watch(pchild, v, sc->google_jwks, GH_UPSTREAM_GOOGLE_JWKS);
+        const gh_cognito_cfg_t *cc = gh_cognito_cfg(v);
+        const gh_google_cfg_t *gc = gh_google_cfg(v);
+        if (gc->client_id) {
+            gh_jwks_watch(pchild, v, gc->jwks_url, GH_UPSTREAM_GOOGLE_JWKS);
         }
-        if (sc->cognito_jwks_url && sc->cognito_client_id) {
-            gh_jwks_watch(pchild, v, sc->cognito_jwks_url, GH_UPSTREAM_COGNITO_JWKS);
+        if (cc->jwks_url && cc->client_id) {
+            gh_jwks_watch(pchild, v, cc->jwks_url, GH_UPSTREAM_COGNITO_JWKS);
         }
     }
     gh_jwks_start(pchild, s);

@@ -9,6 +9,7 @@
 
 #include "gh_bus.h"
 #include "gh_config.h"
+#include "gh_chat_cfg.h"
 
 #define POLL_MS 500
 #define APP_NAME "gamehoney-bus"
@@ -157,7 +158,7 @@ void gh_bus_start(apr_pool_t *pchild, server_rec *s)
 {
     apr_pool_t *work;
 
-    if ((bus.conninfo = gh_server_conf(s)->chat_db_params) == NULL || bus.subs == NULL) {
+    if ((bus.conninfo = gh_chat_cfg(s)->db_params) == NULL || bus.subs == NULL) {
         return;
     }
     bus.s = s;

@@ -10,6 +10,7 @@
 #include "gh_http.h"
 #include "gh_json.h"
 #include "gh_text.h"
+#include "gh_chat_cfg.h"
 
 #define ROOM_COLUMNS "id, name, post_id, " GH_SQL_ISO8601("created_at")
 
@@ -162,7 +163,7 @@ int gh_chat_identity(request_rec *r, int anonymous_ok, gh_chat_who_t *who)
     if (status != OK) {
         return status;
     }
-    if (gh_dir_conf(r)->chat_gateway != 1) {
+    if (!gh_chat_gateway_trusted(r)) {
         return bearer_identity(r, qs, who);
     }
     return gateway_identity(r, qs, anonymous_ok, who);

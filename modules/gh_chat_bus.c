@@ -19,6 +19,7 @@
 #include "gh_config.h"
 #include "gh_json.h"
 #include "gh_metrics.h"
+#include "gh_chat_cfg.h"
 
 #define CHANNEL        "gamehoney_chat"
 #define SEEN_MAX       4096       /* ids remembered against double delivery */
@@ -284,7 +285,7 @@ void gh_chat_bus_child_init(apr_pool_t *pchild, server_rec *s)
 {
     gh_bus_sub_t sub = { CHANNEL, connected, notified, drained, NULL, NULL };
 
-    if (gh_server_conf(s)->chat_db_params == NULL) {
+    if (gh_chat_cfg(s)->db_params == NULL) {
         return;
     }
     bus.s = s;

@@ -11,6 +11,7 @@
 #include "gh_curl.h"
 #include "gh_http.h"
 #include "gh_json.h"
+#include "gh_cognito_cfg.h"
 
 #define SERVICE "Cognito"
 
@@ -50,15 +51,15 @@ int gh_cognito_ready(request_rec *r)
 
 const char *gh_cognito_secret_hash(request_rec *r, const char *username)
 {
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_cognito_cfg_t *cc = gh_cognito_cfg(r->server);
     const char *msg;
     unsigned char mac[32];
 
-    if (sc->cognito_client_secret == NULL) {
+    if (cc->client_secret == NULL) {
         return NULL;
     }
-    msg = apr_pstrcat(r->pool, username, sc->cognito_client_id, NULL);
-    if (gh_hmac_sha256(sc->cognito_client_secret, strlen(sc->cognito_client_secret),
+    msg = apr_pstrcat(r->pool, username, cc->client_id, NULL);
+    if (gh_hmac_sha256(cc->client_secret, strlen(cc->client_secret),
                        msg, strlen(msg), mac) != 0) {
         return NULL;
     }
@@ -67,18 +68,22 @@ const char *gh_cognito_secret_hash(request_rec *r, const char *username)
 
 int gh_cognito_call(request_rec *r, const char *operation, json_object *body, json_object **out)
 {
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_cognito_cfg_t *cc = gh_cognito_cfg(r->server);
     const char *headers[] = {
         "Content-Type: application/x-amz-json-1.1",
         apr_pstrcat(r->pool, "X-Amz-Target: AWSCognitoIdentityProviderService.", operation, NULL),
         NULL
     };
-    gh_curl_request_t req = { .method = "POST", .url = sc->cognito_api_url, .headers = headers,
+    gh_curl_request_t req = { .method = "POST", .url = cc->api_url, .headers = headers,
                               .provider = GH_UPSTREAM_COGNITO,
                               /* SignUp creates and ConfirmSignUp spends a
                                  code: neither may be resent */
                               .fresh = strcmp(operation, "InitiateAuth") != 0
-                                    && strcmp(operation, "GetUser") != 0 };
+                                    && strcmp(operation, "GetUser") != 0,
+                              /* GetUser only reads; InitiateAuth issues tokens
+                                 and counts a wrong password again */
+                              .retry = strcmp(operation, "GetUser") == 0 ? GH_CURL_RETRY
+                                                                         : GH_CURL_ONCE };
     gh_curl_response_t resp;
     const char *why, *err, *type;
     gh_curl_result_e rc;

@@ -1,12 +1,11 @@
-/* Configuration records. Directives live in mod_gamehoney.c; every field
- * has an "unset" value so that merging is explicit, and the accessors
- * below apply the defaults. */
+/* The core's own settings, those every area shares: the audit key, the
+ * rate-limit cache and limits, the outbound HTTP client's limits, and
+ * sessions. Providers and areas own theirs (gh_cfg.h parts); this is two
+ * parts among them, one per server and one per <Location>. */
 #ifndef GH_CONFIG_H
 #define GH_CONFIG_H
 
-#include "gh_private.h"
-
-#define GH_UNSET (-1)
+#include "gh_cfg.h"
 
 #define GH_DEFAULT_MAX_BODY        (64 * 1024)
 #define GH_DEFAULT_AUTHFAIL_COUNT  20
@@ -19,52 +18,26 @@
 #define GH_DEFAULT_TOKEN_LEEWAY    60
 #define GH_DEFAULT_REFRESH_GRACE   10
 #define GH_DEFAULT_SESSION_ISSUER  "gamehoney"
-#define GH_DEFAULT_GOOGLE_TOKEN_URL "https://oauth2.googleapis.com/token"
-#define GH_DEFAULT_GOOGLE_JWKS_URL  "https://www.googleapis.com/oauth2/v3/certs"
-#define GH_DEFAULT_TOSS_LOGIN_URL   "https://apps-in-toss-api.toss.im"
-#define GH_DEFAULT_TOSS_PAYMENTS_URL "https://api.tosspayments.com"
-#define GH_DEFAULT_PAYACTION_URL    "https://api.payaction.app"
-#define GH_DEFAULT_PAYMENT_MIN      100
-#define GH_DEFAULT_PAYMENT_MAX      1000000
-#define GH_DEFAULT_DEPOSIT_MIN      1000
-#define GH_DEFAULT_DEPOSIT_MAX      5000000
-#define GH_DEFAULT_CHAT_PING        30
-#define GH_DEFAULT_CHAT_IDLE        300
-#define GH_DEFAULT_CHAT_MAX_FRAME   65536
-#define GH_DEFAULT_CHAT_MAX_MESSAGE 2000
-#define GH_DEFAULT_CHAT_QUEUE       256
-
-typedef enum {
-    GH_UNLINK_DELETE = 0,
-    GH_UNLINK_DEACTIVATE = 1
-} gh_unlink_mode_e;
-
-/* "count events per window seconds"; count 0 turns the limit off. */
-typedef struct {
-    int count;     /* GH_UNSET when not configured here */
-    int window;    /* seconds */
-} gh_limit_t;
-
-/* Inclusive bounds of an amount in won; min GH_UNSET when not configured. */
-typedef struct {
-    apr_int64_t min;
-    apr_int64_t max;
-} gh_range_t;
 
 typedef struct {
     const char *kid;
     const char *secret;
 } gh_session_key_t;
 
+/* Server settings; post_config applies the defaults, so a reader sees
+ * every field set. */
 typedef struct {
     const char *audit_key;       /* GameHoneyAuditKey; NULL: a per-boot key */
-    const char *limit_cache;     /* GameHoneyRateLimitCache, "shmcb" if NULL */
+    const char *limit_cache;     /* GameHoneyRateLimitCache */
+    const char *jwks_cache;      /* GameHoneyJWKSCache */
 
     /* outbound HTTP (GameHoneyHTTP*) */
     int http_connect_ms;
     int http_timeout_ms;
     apr_off_t http_max_response;
     const char *http_ca_file;
+    const char *http_proxy;      /* GameHoneyHTTPProxy; NULL: libcurl's *_proxy variables */
+    const char *http_no_proxy;   /* GameHoneyHTTPNoProxy; NULL: NO_PROXY/no_proxy */
 
     /* sessions */
     apr_array_header_t *session_keys;    /* gh_session_key_t; the first signs */
@@ -73,131 +46,31 @@ typedef struct {
     int refresh_ttl;
     int token_leeway;
     int refresh_grace;                   /* GameHoneyRefreshReuseGrace, seconds */
-
-    /* Google */
-    const char *google_client_id;
-    const char *google_client_secret;
-    const char *google_token_url;
-    const char *google_jwks_url;
-
-    /* Cognito */
-    const char *cognito_region;
-    const char *cognito_pool_id;
-    const char *cognito_client_id;
-    const char *cognito_client_secret;
-    const char *cognito_endpoint;
-    const char *cognito_issuer_set;      /* GameHoneyCognitoIssuer; NULL: derived */
-
-    /* Toss login */
-    const char *toss_login_url;
-    const char *toss_client_cert;
-    const char *toss_client_key;
-    const char *toss_decrypt_key;        /* base64 of 32 bytes */
-    const char *toss_decrypt_aad;
-
-    /* Toss Payments */
-    const char *toss_payments_url;
-    const char *toss_payments_secret;
-    const char *toss_payments_client_key;
-    const char *payment_return_url;
-    gh_range_t payment_amount;
-
-    /* Payaction */
-    const char *payaction_url;
-    const char *payaction_api_key;
-    const char *payaction_mall_id;
-    const char *payaction_webhook_key;
-    const char *deposit_bank;
-    const char *deposit_account;
-    gh_range_t deposit_amount;
-
-    /* chat */
-    const char *chat_db_params;          /* GameHoneyChatDBParams */
-    int chat_ping;
-    int chat_idle;
-    int chat_max_frame;
-    int chat_max_message;
-    int chat_queue;
-
-    /* derived in post_config (gh_config_derive), not directives */
-    const char *cognito_issuer;
-    const char *cognito_jwks_url;
-    const char *cognito_api_url;
-    const char *google_jwks;
-    unsigned char *toss_aes_key;         /* 32 bytes, or NULL */
-    const char *toss_payments_auth;      /* "Basic base64(secret:)", or NULL */
 } gh_server_conf_t;
 
+/* <Location> settings; the accessors below apply the defaults. */
 typedef struct {
-    apr_off_t max_body;          /* GameHoneyMaxBody */
+    apr_off_t max_body;          /* GameHoneyMaxBody (deprecated) */
     const char *auth_user;       /* GameHoneyAuthUser */
     const char *auth_password;   /* GameHoneyAuthPassword */
-    int unlink_mode;             /* GameHoneyUnlinkMode */
     gh_limit_t authfail_limit;   /* GameHoneyAuthFailLimit */
     gh_limit_t request_limit;    /* GameHoneyRequestLimit */
     const char *mount;           /* GameHoneyMount; NULL: the <Location> path */
-    int chat_gateway;            /* GameHoneyChatGateway: 1 trust, 0 off */
 } gh_dir_conf_t;
 
-static APR_INLINE gh_dir_conf_t *gh_dir_conf(request_rec *r)
-{
-    return ap_get_module_config(r->per_dir_config, &gamehoney_module);
-}
+extern gh_cfg_part_t gh_config_part;
+extern gh_cfg_part_t gh_config_dir_part;
+extern const gh_cfg_need_t gh_need_sessions;
+#define GH_NEED_SESSIONS (&gh_need_sessions)
 
 static APR_INLINE gh_server_conf_t *gh_server_conf(server_rec *s)
 {
-    return ap_get_module_config(s->module_config, &gamehoney_module);
+    return gh_cfg_server(s, &gh_config_part);
 }
 
-/* A server setting, or its default when unset. */
-#define GH_CONF_INT(sc, field, dflt) ((sc)->field == GH_UNSET ? (dflt) : (sc)->field)
-#define GH_CONF_STR(sc, field, dflt) ((sc)->field ? (sc)->field : (dflt))
-
-static APR_INLINE gh_range_t gh_conf_range(gh_range_t set, apr_int64_t min, apr_int64_t max)
+static APR_INLINE gh_dir_conf_t *gh_dir_conf(request_rec *r)
 {
-    gh_range_t def = { min, max };
-    return set.min == GH_UNSET ? def : set;
-}
-
-/* The directive table and config hooks, for the module record. */
-extern const command_rec gh_config_directives[];
-void *gh_config_create_server(apr_pool_t *p, server_rec *s);
-void *gh_config_merge_server(apr_pool_t *p, void *basev, void *addv);
-void *gh_config_create_dir(apr_pool_t *p, char *dir);
-void *gh_config_merge_dir(apr_pool_t *p, void *basev, void *addv);
-
-/* post_config: fills each server's derived settings; refuses a malformed
- * GameHoneyTossDecryptKey. Returns OK or an HTTP status. */
-int gh_config_derive(apr_pool_t *pconf, server_rec *s);
-
-/* What a group of routes needs configured before it can serve. */
-typedef enum {
-    GH_NEED_SESSIONS,
-    GH_NEED_GOOGLE,          /* id tokens */
-    GH_NEED_GOOGLE_CODE,     /* the code exchange also needs the secret */
-    GH_NEED_COGNITO,
-    GH_NEED_TOSS_LOGIN,
-    GH_NEED_TOSS_PAYMENTS,
-    GH_NEED_PAYACTION,
-    GH_NEED_CHAT,
-    GH_NEED_COUNT
-} gh_need_e;
-
-/* Non-zero when sc has what `need` asks for. */
-int gh_config_ready(const gh_server_conf_t *sc, gh_need_e need);
-
-/* What `need` serves ("Payments") and the settings that give it, named
- * as directive (environment variable of the shipped conf). */
-void gh_config_need(gh_need_e need, const char **what, const char **settings);
-
-/* Logs one warning for each need the main server lacks; post_config
- * calls it once per configuration that serves. */
-void gh_config_warn_unready(server_rec *s);
-
-static APR_INLINE gh_unlink_mode_e gh_conf_unlink_mode(const gh_dir_conf_t *dc)
-{
-    return dc->unlink_mode == GH_UNSET ? GH_UNLINK_DELETE
-                                       : (gh_unlink_mode_e)dc->unlink_mode;
+    return gh_cfg_dir(r, &gh_config_dir_part);
 }
 
 static APR_INLINE gh_limit_t gh_conf_authfail_limit(const gh_dir_conf_t *dc)
@@ -211,5 +84,85 @@ static APR_INLINE gh_limit_t gh_conf_request_limit(const gh_dir_conf_t *dc)
     gh_limit_t off = { 0, 0 };
     return dc->request_limit.count == GH_UNSET ? off : dc->request_limit;
 }
+
+const char *gh_config_set_audit_key(cmd_parms *cmd, void *dcv, const char *arg);
+const char *gh_config_add_session_key(cmd_parms *cmd, void *dcv, const char *kid,
+                                      const char *secret);
+const char *gh_config_set_refresh_grace(cmd_parms *cmd, void *dcv, const char *arg);
+const char *gh_config_set_http_proxy(cmd_parms *cmd, void *dcv, int argc, char *const argv[]);
+const char *gh_config_set_http_max_response(cmd_parms *cmd, void *dcv, const char *arg);
+const char *gh_config_set_mount(cmd_parms *cmd, void *dcv, const char *arg);
+const char *gh_config_set_max_body(cmd_parms *cmd, void *dcv, const char *arg);
+const char *gh_config_set_auth_secret(cmd_parms *cmd, void *dcv, const char *arg);
+
+#define GH_CONFIG_DIRECTIVES \
+    GH_CFG_TAKE1("GameHoneyAuditKey", gh_config_set_audit_key, gh_config_part, \
+                 gh_server_conf_t, audit_key, RSRC_CONF, \
+                 "HMAC key (16+ characters, from the environment) for hashing user " \
+                 "keys in audit rows; unset: a random key per httpd start"), \
+    GH_CFG_STRING("GameHoneyRateLimitCache", gh_config_part, gh_server_conf_t, limit_cache, \
+                  "socache provider[:args] holding rate-limit counters (default shmcb)"), \
+    GH_CFG_STRING("GameHoneyJWKSCache", gh_config_part, gh_server_conf_t, jwks_cache, \
+                  "socache provider[:args] sharing the providers' signing keys between " \
+                  "children, or hosts with memcache or redis (default shmcb)"), \
+    GH_CFG_TAKE1("GameHoneyHTTPConnectTimeout", gh_cfg_set_millis, gh_config_part, \
+                 gh_server_conf_t, http_connect_ms, RSRC_CONF, \
+                 "milliseconds to connect to an upstream service (default 2000)"), \
+    GH_CFG_TAKE1("GameHoneyHTTPTimeout", gh_cfg_set_millis, gh_config_part, \
+                 gh_server_conf_t, http_timeout_ms, RSRC_CONF, \
+                 "milliseconds for a whole upstream call (default 5000)"), \
+    GH_CFG_TAKE1("GameHoneyHTTPMaxResponse", gh_config_set_http_max_response, gh_config_part, \
+                 gh_server_conf_t, http_max_response, RSRC_CONF, \
+                 "largest upstream response body in bytes (default 1048576)"), \
+    GH_CFG_FILE("GameHoneyHTTPCAFile", gh_config_part, gh_server_conf_t, http_ca_file, \
+                "PEM file of CA certificates for upstream TLS, relative to ServerRoot " \
+                "(default: the system's)"), \
+    AP_INIT_TAKE_ARGV("GameHoneyHTTPProxy", gh_config_set_http_proxy, \
+                      GH_CFG_SLOT(gh_config_part, gh_server_conf_t, http_proxy), RSRC_CONF, \
+                      "http:// or https:// URL of the proxy for every upstream call " \
+                      "(default: libcurl's https_proxy/http_proxy variables, if any)"), \
+    GH_CFG_STRING("GameHoneyHTTPNoProxy", gh_config_part, gh_server_conf_t, http_no_proxy, \
+                  "comma-separated hosts reached without GameHoneyHTTPProxy, as curl's " \
+                  "NO_PROXY (default: the NO_PROXY environment variable)"), \
+    GH_CFG_TAKE2("GameHoneySessionKey", gh_config_add_session_key, gh_config_part, \
+                 gh_server_conf_t, session_keys, RSRC_CONF, \
+                 "<kid> <secret>: HS256 key for session tokens (32+ characters, from the " \
+                 "environment); repeatable: the first signs, all verify"), \
+    GH_CFG_STRING("GameHoneySessionIssuer", gh_config_part, gh_server_conf_t, session_issuer, \
+                  "iss of the session tokens this server issues (default gamehoney)"), \
+    GH_CFG_TAKE1("GameHoneyAccessTokenTTL", gh_cfg_set_seconds, gh_config_part, \
+                 gh_server_conf_t, access_ttl, RSRC_CONF, \
+                 "lifetime of access tokens in seconds (default 900)"), \
+    GH_CFG_TAKE1("GameHoneyRefreshTokenTTL", gh_cfg_set_seconds, gh_config_part, \
+                 gh_server_conf_t, refresh_ttl, RSRC_CONF, \
+                 "lifetime of refresh tokens in seconds (default 2592000, 30 days)"), \
+    GH_CFG_TAKE1("GameHoneyTokenLeeway", gh_cfg_set_seconds, gh_config_part, \
+                 gh_server_conf_t, token_leeway, RSRC_CONF, \
+                 "clock skew allowed on token exp, nbf and iat, in seconds (default 60)"), \
+    GH_CFG_TAKE1("GameHoneyRefreshReuseGrace", gh_config_set_refresh_grace, gh_config_part, \
+                 gh_server_conf_t, refresh_grace, RSRC_CONF, \
+                 "seconds after a rotation in which the old refresh token gives the same " \
+                 "successor again, not a theft signal (default 10; 0 turns it off)"), \
+    GH_CFG_TAKE1("GameHoneyMount", gh_config_set_mount, gh_config_dir_part, gh_dir_conf_t, \
+                 mount, GH_CFG_DIR_SCOPE, \
+                 "URL path an area's routes are relative to (default: the <Location> path; " \
+                 "needed under <LocationMatch>)"), \
+    GH_CFG_TAKE1("GameHoneyMaxBody", gh_config_set_max_body, gh_config_dir_part, \
+                 gh_dir_conf_t, max_body, GH_CFG_DIR_SCOPE, \
+                 "deprecated alias of LimitRequestBody for the module's areas " \
+                 "(kept for one release); the lower of the two applies"), \
+    GH_CFG_TAKE1("GameHoneyAuthUser", gh_config_set_auth_secret, gh_config_dir_part, \
+                 gh_dir_conf_t, auth_user, GH_CFG_DIR_SCOPE, \
+                 "user name accepted by 'AuthBasicProvider gamehoney'"), \
+    GH_CFG_TAKE1("GameHoneyAuthPassword", gh_config_set_auth_secret, gh_config_dir_part, \
+                 gh_dir_conf_t, auth_password, GH_CFG_DIR_SCOPE, \
+                 "password accepted by 'AuthBasicProvider gamehoney' (from the environment)"), \
+    GH_CFG_TAKE2("GameHoneyAuthFailLimit", gh_cfg_set_limit, gh_config_dir_part, \
+                 gh_dir_conf_t, authfail_limit, GH_CFG_DIR_SCOPE, \
+                 "<count> <seconds>: failed authentications per client IP before 429 " \
+                 "(default 20 600; 0 turns it off)"), \
+    GH_CFG_TAKE2("GameHoneyRequestLimit", gh_cfg_set_limit, gh_config_dir_part, \
+                 gh_dir_conf_t, request_limit, GH_CFG_DIR_SCOPE, \
+                 "<count> <seconds>: requests per client IP before 429 (default off)")
 
 #endif

@@ -1,6 +1,8 @@
 /* The one outbound HTTP client (libcurl) for every area: no signals,
  * connect and total timeouts, http/https only, TLS verification on, a cap
- * on the response size, one reusable handle per thread. */
+ * on the response size, GameHoneyHTTPProxy, a User-Agent naming the
+ * module, one reusable handle per thread, and retries only for calls that
+ * are safe to send twice. */
 #ifndef GH_CURL_H
 #define GH_CURL_H
 
@@ -8,6 +10,15 @@
 
 #include "gh_metrics.h"
 #include "gh_result.h"
+
+/* Whether a call may be sent again after a transient failure: a transport
+ * failure, 502, 503 or 504, or a 429 or 503 whose Retry-After fits. The
+ * tries share the call's total timeout (GameHoneyHTTPTimeout). */
+typedef enum {
+    GH_CURL_ONCE = 0,            /* changes state and carries no idempotency key */
+    GH_CURL_RETRY                /* idempotent (a GET, a read-only POST), or carries
+                                    an Idempotency-Key the upstream honours */
+} gh_curl_retry_e;
 
 typedef struct {
     const char *method;          /* "GET" or "POST" */
@@ -19,7 +30,9 @@ typedef struct {
     const char *client_key;
     int fresh;                   /* a new connection: libcurl silently resends a
                                     request whose reused connection died, which
-                                    must not happen to a single-use code */
+                                    must not happen to a single-use code; a fresh
+                                    call is never retried */
+    gh_curl_retry_e retry;       /* each call site says; GH_CURL_ONCE unless set */
     gh_upstream_e provider;      /* whom the call is counted for */
 } gh_curl_request_t;
 
@@ -45,8 +58,10 @@ int gh_curl_post_config(server_rec *s);
  * key whose destructor frees each thread's handle when the thread exits. */
 void gh_curl_child_init(apr_pool_t *pchild, server_rec *s);
 
-/* Performs req with s's settings. Any HTTP status is GH_CURL_OK; only a
- * transport failure is not. *why says what failed, for the log. */
+/* Performs req with s's settings, trying again as req->retry allows. Any
+ * HTTP status is GH_CURL_OK (the last try's); only a transport failure,
+ * or an option libcurl refused (the call is then not sent), is not.
+ * *why says what failed, for the log. */
 gh_curl_result_e gh_curl_fetch(apr_pool_t *p, server_rec *s, const gh_curl_request_t *req,
                                gh_curl_response_t *resp, const char **why);
 

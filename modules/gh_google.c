@@ -8,6 +8,7 @@
 #include "gh_google.h"
 #include "gh_http.h"
 #include "gh_json.h"
+#include "gh_google_cfg.h"
 
 #define SERVICE "Google"
 
@@ -19,13 +20,14 @@ static const char *field(apr_pool_t *p, const char *name, const char *value)
 int gh_google_exchange(request_rec *r, const char *code, const char *redirect_uri,
                        const char *code_verifier, const char **id_token)
 {
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_google_cfg_t *gc = gh_google_cfg(r->server);
     static const char *const headers[] = {
         "Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL
     };
     gh_curl_request_t req = { .method = "POST", .headers = headers,
-                              .url = GH_CONF_STR(sc, google_token_url, GH_DEFAULT_GOOGLE_TOKEN_URL),
-                              .provider = GH_UPSTREAM_GOOGLE };
+                              .url = gc->token_url,
+                              .provider = GH_UPSTREAM_GOOGLE,
+                              .retry = GH_CURL_ONCE };   /* the code works once */
     gh_curl_response_t resp;
     json_object *doc = NULL;
     const char *why, *err;
@@ -39,8 +41,8 @@ int gh_google_exchange(request_rec *r, const char *code, const char *redirect_ur
     }
     body = apr_pstrcat(r->pool, field(r->pool, "grant_type", "authorization_code"), "&",
                        field(r->pool, "code", code), "&",
-                       field(r->pool, "client_id", sc->google_client_id), "&",
-                       field(r->pool, "client_secret", sc->google_client_secret), "&",
+                       field(r->pool, "client_id", gc->client_id), "&",
+                       field(r->pool, "client_secret", gc->client_secret), "&",
                        field(r->pool, "redirect_uri", redirect_uri), NULL);
     if (code_verifier) {
         body = apr_pstrcat(r->pool, body, "&", field(r->pool, "code_verifier", code_verifier), NULL);

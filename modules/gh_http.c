@@ -22,17 +22,14 @@ typedef struct {
 /* Areas that keep their seed's own error shape, for existing clients. */
 static const char *const seed_error_handlers[] = { "gamehoney-payaction", NULL };
 
-int gh_http_require(request_rec *r, gh_need_e need)
+int gh_http_require(request_rec *r, const gh_cfg_need_t *need)
 {
-    const char *what, *settings;
-
-    if (gh_config_ready(gh_server_conf(r->server), need)) {
+    if (gh_cfg_ready(r->server, need)) {
         return OK;
     }
-    gh_config_need(need, &what, &settings);
     return gh_fail(r, GH_E_NOT_CONFIGURED,
                    apr_psprintf(r->pool, "%s: not configured on this server; set %s.",
-                                what, settings));
+                                need->what, need->settings));
 }
 
 /* The handler name SetHandler gives this request, from the <Location>

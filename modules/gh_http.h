@@ -14,7 +14,7 @@
 /* OK when the server has what `need` asks for; otherwise 503
  * not_configured naming the settings to give (logged once at startup,
  * not here). */
-int gh_http_require(request_rec *r, gh_need_e need);
+int gh_http_require(request_rec *r, const gh_cfg_need_t *need);
 
 /* translate_name hook: a request inside a gamehoney-* handler's
  * <Location> is marked as ours, has httpd's own error responses (401, 403,

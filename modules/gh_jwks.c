@@ -1,11 +1,15 @@
 /* JWKS cache: one entry per document URL, guarded by one mutex. A key
  * set lives in its own pool and is swapped whole on refresh; readers take
  * a reference on the key they use, so a swap never frees a key in use.
+ * Documents are shared through a socache (GameHoneyJWKSCache): a child
+ * that needs keys first takes a document another child (or host) fetched,
+ * and one fetch at a time per URL on a host goes to the network (a lease
+ * in shared memory; the others wait for its document).
  * Fetches for an unknown kid are limited per host, not per child: a slot
  * of shared memory per URL holds the time of the last one. A child whose
  * fetch finds kids it did not know tells the others, in shared memory, so
- * they fetch such a kid at once: random kids are never found, so they stay
- * under the limit, and a key just published works on every child. */
+ * they take the new document at once: random kids are never found, so they
+ * stay under the limit, and a key just published works on every child. */
 #include <string.h>
 
 #include "apr_atomic.h"
@@ -15,12 +19,16 @@
 #include "apr_thread_cond.h"
 #include "apr_thread_mutex.h"
 #include "apr_thread_proc.h"
+#include "http_core.h"
+#include "util_mutex.h"
 
+#include "gh_config.h"
 #include "gh_curl.h"
 #include "gh_json.h"
 #include "gh_jwks.h"
 #include "gh_jwt.h"
 #include "gh_private.h"
+#include "gh_socache.h"
 
 #define UNKNOWN_KID_REFETCH 10   /* seconds: at most one such fetch per host */
 #define HOST_SLOTS          64   /* URLs hash onto them; a clash shares a limit */
@@ -31,6 +39,8 @@
 #define MAX_MAX_AGE         86400
 #define MIN_MAX_AGE         60
 #define REFRESH_MARGIN      apr_time_from_sec(30)  /* before max-age runs out */
+#define SHARED_MAX          (64 * 1024)  /* a larger document is not shared */
+#define NAMESPACE           "gamehoney-jwks"   /* of the socache, and its mutex */
 
 typedef struct {
     const char *url;
@@ -38,6 +48,7 @@ typedef struct {
     gh_upstream_e provider;
     apr_pool_t *keys_pool;       /* unmanaged; holds keys; NULL while cold */
     apr_hash_t *keys;            /* kid -> EVP_PKEY* */
+    apr_time_t fetched_at;       /* when the set held was fetched, by any child */
     apr_time_t expires_at;
     apr_time_t last_attempt;
     int fetching;
@@ -56,9 +67,18 @@ typedef struct {
     volatile apr_uint32_t last_unknown[HOST_SLOTS];  /* seconds */
     volatile apr_uint64_t found[FOUND_SLOTS];        /* hash(url, kid) << 32 | tick */
     volatile apr_uint32_t found_next;
+    volatile apr_uint64_t lease[HOST_SLOTS];     /* hash(url) << 32 | tick it ends */
+    volatile apr_uint64_t failed[HOST_SLOTS];    /* hash(url) << 32 | tick of a failure */
 } host_t;
 
 static host_t *host;
+static gh_socache_t *shared;     /* documents, by URL: this generation's */
+
+/* What a shared document starts with; the document follows. */
+typedef struct {
+    apr_time_t fetched_at;
+    apr_time_t expires_at;
+} shared_head_t;
 
 static apr_uint32_t hash_of(const char *url, const char *kid)
 {
@@ -100,8 +120,22 @@ static int found_since(const char *url, const char *kid, apr_time_t since)
     return 0;
 }
 
-int gh_jwks_post_config(apr_pool_t *pconf, server_rec *s)
+int gh_jwks_pre_config(apr_pool_t *pconf)
 {
+    return ap_mutex_register(pconf, NAMESPACE, NULL, APR_LOCK_DEFAULT, 0);
+}
+
+static apr_status_t forget_shared(void *unused)
+{
+    (void)unused;
+    shared = NULL;
+    return APR_SUCCESS;
+}
+
+int gh_jwks_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    const gh_server_conf_t *sc = gh_server_conf(s);
+    struct ap_socache_hints hints = { 64, 4096, apr_time_from_sec(DEFAULT_MAX_AGE) };
     apr_shm_t *shm;
     apr_status_t rv;
 
@@ -113,6 +147,15 @@ int gh_jwks_post_config(apr_pool_t *pconf, server_rec *s)
     }
     host = apr_shm_baseaddr_get(shm);
     memset(host, 0, sizeof(*host));
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;    /* the configuration-check pass */
+    }
+    shared = gh_socache_open(pconf, ptemp, s, "GameHoneyJWKSCache",
+                             sc->jwks_cache, NAMESPACE, &hints);
+    if (shared == NULL) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_pool_cleanup_register(pconf, NULL, forget_shared, apr_pool_cleanup_null);
     return OK;
 }
 
@@ -188,32 +231,181 @@ static apr_hash_t *parse_keys(apr_pool_t *kp, const char *body, apr_size_t len)
     return apr_hash_count(keys) ? keys : NULL;
 }
 
-/* Fetches an entry's document; called with the lock held, returns with it
- * held, and lets it go while the network is used. */
-static void refresh(entry_t *e)
+static volatile apr_uint64_t *slot_in(volatile apr_uint64_t *slots, const char *url,
+                                      apr_uint32_t *h)
 {
-    apr_pool_t *kp = NULL;
-    gh_curl_request_t req = { .method = "GET", .url = e->url, .provider = e->provider };
+    apr_ssize_t len = APR_HASH_KEY_STRING;
+
+    *h = apr_hashfunc_default(url, &len);
+    return &slots[*h % HOST_SLOTS];
+}
+
+/* Claims the host's network fetch of url until `until`: the value to give
+ * back to lease_drop, or 0 while another child's lease runs. */
+static apr_uint64_t lease_take(const char *url, apr_time_t until)
+{
+    apr_uint32_t h;
+    volatile apr_uint64_t *slot = slot_in(host->lease, url, &h);
+    apr_uint64_t v = apr_atomic_read64(slot), mine = (apr_uint64_t)h << 32 | tick_of(until);
+
+    if ((apr_int32_t)((apr_uint32_t)v - tick_of(apr_time_now())) > 0) {
+        return 0;
+    }
+    return apr_atomic_cas64(slot, mine, v) == v ? mine : 0;
+}
+
+static void lease_drop(const char *url, apr_uint64_t mine, int failed)
+{
+    apr_uint32_t h;
+    volatile apr_uint64_t *slot = slot_in(host->lease, url, &h);
+
+    if (failed) {
+        apr_atomic_set64(slot_in(host->failed, url, &h),
+                         (apr_uint64_t)h << 32 | tick_of(apr_time_now()));
+    }
+    apr_atomic_cas64(slot, 0, mine);    /* unless it ran out and another child took it */
+}
+
+/* Whether a child's fetch of url failed at or after since. */
+static int failed_since(const char *url, apr_time_t since)
+{
+    apr_uint32_t h;
+    apr_uint64_t v = apr_atomic_read64(slot_in(host->failed, url, &h));
+
+    return (apr_uint32_t)(v >> 32) == h
+           && (apr_int32_t)((apr_uint32_t)v - tick_of(since)) >= 0;
+}
+
+/* The shared key set of e, if one fetched after since is there and not yet
+ * due for refresh. */
+static apr_hash_t *shared_keys(entry_t *e, apr_pool_t *kp, apr_time_t since,
+                               shared_head_t *head)
+{
+    unsigned int len = sizeof(*head) + SHARED_MAX;
+    apr_hash_t *keys = NULL;
+    unsigned char *buf;
+    apr_pool_t *tp;
+
+    if (shared == NULL || apr_pool_create(&tp, kp) != APR_SUCCESS) {
+        return NULL;
+    }
+    buf = apr_palloc(tp, len);
+    if (gh_socache_get(shared, e->server, e->url, buf, &len, tp) == APR_SUCCESS
+        && len > sizeof(*head)) {
+        memcpy(head, buf, sizeof(*head));
+        if (head->fetched_at > since && head->expires_at - REFRESH_MARGIN > apr_time_now()) {
+            keys = parse_keys(kp, (const char *)buf + sizeof(*head), len - sizeof(*head));
+        }
+    }
+    apr_pool_destroy(tp);
+    return keys;
+}
+
+static void share(entry_t *e, apr_pool_t *kp, const shared_head_t *head, const char *doc,
+                  apr_size_t len)
+{
+    unsigned char *buf;
+    apr_status_t rv;
+
+    if (shared == NULL || len > SHARED_MAX) {
+        return;
+    }
+    buf = apr_palloc(kp, sizeof(*head) + len);
+    memcpy(buf, head, sizeof(*head));
+    memcpy(buf + sizeof(*head), doc, len);
+    rv = gh_socache_put(shared, e->server, e->url, head->expires_at, buf,
+                        (unsigned int)(sizeof(*head) + len), kp);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, rv, e->server, "signing keys from %s: not "
+                     "shared (GameHoneyJWKSCache)", e->url);
+    }
+}
+
+/* Fetches e's document from the network and shares it. */
+static apr_hash_t *fetch(entry_t *e, apr_pool_t *kp, shared_head_t *head, const char **why)
+{
+    gh_curl_request_t req = { .method = "GET", .url = e->url, .provider = e->provider,
+                              .retry = GH_CURL_RETRY };
     gh_curl_response_t resp;
     apr_hash_t *keys = NULL;
-    const char *why = NULL;
     gh_curl_result_e rc;
+
+    rc = gh_curl_fetch(kp, e->server, &req, &resp, why);
+    if (rc == GH_CURL_OK && resp.status != 200) {
+        *why = apr_psprintf(kp, "HTTP %ld", resp.status);
+    }
+    else if (rc == GH_CURL_OK && (keys = parse_keys(kp, resp.body, resp.len)) == NULL) {
+        *why = "no usable RSA key in the document";
+    }
+    if (keys) {
+        head->fetched_at = apr_time_now();
+        head->expires_at = head->fetched_at + apr_time_from_sec(max_age(resp.cache_control));
+        share(e, kp, head, resp.body, resp.len);
+        gh_metrics_jwks_fetched(e->provider);
+    }
+    return keys;
+}
+
+/* A key set for e fetched after since: another child's from the shared
+ * cache, or this child's own fetch when none is there and no other child
+ * of the host is fetching it; *fetched says which. While one is, waits for
+ * its document, and gives up if that fetch fails. */
+static apr_hash_t *obtain(entry_t *e, apr_pool_t *kp, apr_time_t since, shared_head_t *head,
+                          int *fetched, const char **why)
+{
+    const gh_server_conf_t *sc = gh_server_conf(e->server);
+    apr_time_t start = apr_time_now();
+    apr_time_t until = start + apr_time_from_sec(1)
+                     + apr_time_from_msec(sc->http_timeout_ms);
+    apr_uint64_t lease = 0;
+    apr_hash_t *keys;
+
+    *fetched = 0;
+    while ((keys = shared_keys(e, kp, since, head)) == NULL && host
+           && (lease = lease_take(e->url, until)) == 0 && apr_time_now() < until) {
+        if (failed_since(e->url, start)) {
+            *why = "another child's fetch failed just now";
+            return NULL;
+        }
+        apr_sleep(TICK);
+    }
+    if (lease && (keys = shared_keys(e, kp, since, head)) != NULL) {
+        lease_drop(e->url, lease, 0);       /* stored between the look and the lease */
+    }
+    if (keys) {
+        return keys;
+    }
+    *fetched = 1;
+    keys = fetch(e, kp, head, why);
+    if (lease) {
+        lease_drop(e->url, lease, keys == NULL);
+    }
+    return keys;
+}
+
+/* Gets an entry's keys (obtain); called with the lock held, returns with
+ * it held, and lets it go while it waits. fresh: for an unknown kid, only
+ * a set fetched from now on will do; otherwise any newer than this
+ * child's. */
+static void refresh(entry_t *e, int fresh)
+{
+    apr_pool_t *kp = NULL;
+    apr_hash_t *keys = NULL;
+    shared_head_t head;
+    const char *why = NULL;
+    apr_time_t since;
+    int fetched;
 
     e->fetching = 1;
     e->last_attempt = apr_time_now();
+    since = fresh ? e->last_attempt : e->fetched_at;
     apr_thread_mutex_unlock(cache.lock);
 
     apr_pool_create_unmanaged_ex(&kp, NULL, NULL);
-    rc = gh_curl_fetch(kp, e->server, &req, &resp, &why);
-    if (rc == GH_CURL_OK && resp.status != 200) {
-        why = apr_psprintf(kp, "HTTP %ld", resp.status);
-    }
-    else if (rc == GH_CURL_OK && (keys = parse_keys(kp, resp.body, resp.len)) == NULL) {
-        why = "no usable RSA key in the document";
-    }
+    keys = obtain(e, kp, since, &head, &fetched, &why);
     if (keys == NULL) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, e->server, "signing keys from %s: %s",
-                     e->url, why);
+        ap_log_error(APLOG_MARK, fetched ? APLOG_ERR : APLOG_INFO, 0, e->server,
+                     "signing keys from %s: %s", e->url, why);
     }
 
     apr_thread_mutex_lock(cache.lock);
@@ -228,17 +420,28 @@ static void refresh(entry_t *e)
         }
         e->keys_pool = kp;
         e->keys = keys;
-        e->expires_at = apr_time_now() + apr_time_from_sec(max_age(resp.cache_control));
+        e->fetched_at = head.fetched_at;
+        e->expires_at = head.expires_at;
         kp = old;
-        gh_metrics_jwks_fetched(e->provider);
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, e->server, "signing keys from %s: %u keys",
-                     e->url, apr_hash_count(keys));
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, e->server, "signing keys from %s: %u keys, "
+                     "%s", e->url, apr_hash_count(keys),
+                     fetched ? "fetched" : "shared by another child");
     }
     if (kp) {
         apr_pool_destroy(kp);     /* the old set, or a failed attempt */
     }
     e->fetching = 0;
     apr_thread_cond_broadcast(cache.changed);
+}
+
+/* When the refresher gets e next: before its set runs out, or 10 s after
+ * a failed try (a set past due is kept meanwhile, and not fetched in a
+ * loop). */
+static apr_time_t due_of(const entry_t *e)
+{
+    apr_time_t refresh_at = e->keys ? e->expires_at - REFRESH_MARGIN : 0;
+
+    return refresh_at > e->last_attempt ? refresh_at : e->last_attempt + RETRY_AFTER_FAILURE;
 }
 
 static void *APR_THREAD_FUNC refresher(apr_thread_t *thread, void *unused)
@@ -251,16 +454,14 @@ static void *APR_THREAD_FUNC refresher(apr_thread_t *thread, void *unused)
         for (apr_hash_index_t *hi = apr_hash_first(NULL, cache.entries); hi;
              hi = apr_hash_next(hi)) {
             entry_t *e = apr_hash_this_val(hi);
-            apr_time_t due = e->keys ? e->expires_at - REFRESH_MARGIN
-                                     : e->last_attempt + RETRY_AFTER_FAILURE;
-            if (due <= now && !e->fetching) {
-                refresh(e);
-                if (!e->keys) {
-                    due = e->last_attempt + RETRY_AFTER_FAILURE;
-                }
-                else {
-                    due = e->expires_at - REFRESH_MARGIN;
-                }
+            apr_time_t due = due_of(e);
+
+            if (e->fetching) {
+                continue;           /* a request's fetch; its end signals `changed` */
+            }
+            if (due <= now) {
+                refresh(e, 0);
+                due = due_of(e);
                 now = apr_time_now();
             }
             if (due < wake) {
@@ -319,6 +520,9 @@ void gh_jwks_watch(apr_pool_t *pchild, server_rec *s, const char *url, gh_upstre
 
 void gh_jwks_start(apr_pool_t *pchild, server_rec *s)
 {
+    if (shared) {
+        gh_socache_child_init(shared, pchild, s);
+    }
     if (cache.entries == NULL || apr_hash_count(cache.entries) == 0) {
         return;
     }
@@ -355,12 +559,17 @@ gh_jwks_result_e gh_jwks_key(request_rec *r, const char *url, const char *kid, E
             *key = k;
             break;
         }
-        /* cold: fetch now; warm but the kid is new: once per window per host */
-        if (tries == 0 && (e->keys == NULL
-                           ? now - e->last_attempt >= RETRY_AFTER_FAILURE || !e->last_attempt
-                           : (kid && found_since(e->url, kid, e->last_attempt))
-                             || claim_unknown_kid_fetch(e->url))) {
-            refresh(e);
+        /* cold: now; another child found the kid: its set; warm but the kid
+           is new: a fetch, once per window per host */
+        if (tries == 0 && e->keys == NULL
+            && (now - e->last_attempt >= RETRY_AFTER_FAILURE || !e->last_attempt)) {
+            refresh(e, 0);
+        }
+        else if (tries == 0 && e->keys && kid && found_since(e->url, kid, e->last_attempt)) {
+            refresh(e, 0);
+        }
+        else if (tries == 0 && e->keys && claim_unknown_kid_fetch(e->url)) {
+            refresh(e, 1);
         }
         else {
             break;

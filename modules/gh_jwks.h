@@ -1,10 +1,13 @@
 /* Signing keys of the identity providers (JWKS documents), cached in
- * memory per child. A refresher thread fetches each document when the
- * child starts and again as its Cache-Control max-age runs out, so a
- * request finds the keys warm. A request fetches only when the cache is
- * cold, or for a key id it does not know (the provider may have rotated
- * its keys): at most one such fetch per document every 10 seconds on the
- * whole host, whatever the number of children or of unknown kids. */
+ * memory per child and shared between children (and hosts) through
+ * httpd's socache (GameHoneyJWKSCache). A refresher thread gets each
+ * document when the child starts and again as its Cache-Control max-age
+ * runs out, so a request finds the keys warm; a child takes another's
+ * document when there is one, so a host fetches each document once. A
+ * request fetches only when the cache is cold, or for a key id it does not
+ * know (the provider may have rotated its keys): at most one such fetch
+ * per document every 10 seconds on the whole host, whatever the number of
+ * children or of unknown kids. */
 #ifndef GH_JWKS_H
 #define GH_JWKS_H
 
@@ -13,9 +16,13 @@
 
 #include "gh_metrics.h"
 
-/* post_config: the host-wide limit on fetches for unknown kids. OK or
+/* pre_config: the mutex type of the shared document cache. */
+int gh_jwks_pre_config(apr_pool_t *pconf);
+
+/* post_config: the host-wide limit on fetches for unknown kids, the fetch
+ * leases, and (the real pass) the GameHoneyJWKSCache socache. OK or
  * HTTP_INTERNAL_SERVER_ERROR. */
-int gh_jwks_post_config(apr_pool_t *pconf, server_rec *s);
+int gh_jwks_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 
 /* Registers a JWKS URL with the server whose HTTP settings fetch it, and
  * the provider its fetches and key age are counted for;

@@ -53,7 +53,7 @@ static apr_status_t limiter_destroy(void *data)
 int gh_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     const gh_server_conf_t *sc = gh_server_conf(s);
-    const char *spec = sc->limit_cache ? sc->limit_cache : "shmcb";
+    const char *spec = sc->limit_cache;
     const char *sep = strchr(spec, ':');
     const char *name = sep ? apr_pstrmemdup(ptemp, spec, sep - spec) : spec;
     struct ap_socache_hints hints = { 48, sizeof(counter_t), apr_time_from_sec(600) };

@@ -19,7 +19,7 @@
 
 static const char *issuer(server_rec *s)
 {
-    return GH_CONF_STR(gh_server_conf(s), session_issuer, GH_DEFAULT_SESSION_ISSUER);
+    return gh_server_conf(s)->session_issuer;
 }
 
 int gh_session_is_ours(server_rec *s, const char *iss)
@@ -29,7 +29,7 @@ int gh_session_is_ours(server_rec *s, const char *iss)
 
 int gh_session_refresh_ttl(server_rec *s)
 {
-    return GH_CONF_INT(gh_server_conf(s), refresh_ttl, GH_DEFAULT_REFRESH_TTL);
+    return gh_server_conf(s)->refresh_ttl;
 }
 
 const char *gh_session_access_token(request_rec *r, const char *user_id, const char *role,
@@ -41,7 +41,7 @@ const char *gh_session_access_token(request_rec *r, const char *user_id, const c
     json_object *claims;
     unsigned char jti[16];
     apr_int64_t now = apr_time_sec(apr_time_now());
-    int ttl = GH_CONF_INT(sc, access_ttl, GH_DEFAULT_ACCESS_TTL);
+    int ttl = sc->access_ttl;
 
     if (sc->session_keys == NULL || sc->session_keys->nelts == 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "no GameHoneySessionKey is configured");
@@ -101,7 +101,7 @@ int gh_session_verify(request_rec *r, const gh_jwt_t *jwt, gh_session_claims_t *
     expect.aud = issuer(r->server);
     expect.token_use = ACCESS_USE;
     expect.now = apr_time_sec(apr_time_now());
-    expect.leeway = GH_CONF_INT(sc, token_leeway, GH_DEFAULT_TOKEN_LEEWAY);
+    expect.leeway = sc->token_leeway;
     if (gh_jwt_check_claims(jwt, &expect, err) != 0) {
         return -1;
     }
@@ -143,7 +143,7 @@ int gh_session_new_refresh(apr_pool_t *p, const char **token, const char **hash_
 
 int gh_session_refresh_grace(server_rec *s)
 {
-    return GH_CONF_INT(gh_server_conf(s), refresh_grace, GH_DEFAULT_REFRESH_GRACE);
+    return gh_server_conf(s)->refresh_grace;
 }
 
 int gh_session_successor(request_rec *r, const char *presented, const char **token,

@@ -12,6 +12,7 @@
 #include "gh_http.h"
 #include "gh_json.h"
 #include "gh_toss_login.h"
+#include "gh_toss_login_cfg.h"
 
 #define SERVICE "Toss"
 #define OAUTH   "/api-partner/v1/apps-in-toss/user/oauth2"
@@ -22,12 +23,15 @@
 static int call(request_rec *r, const char *method, const char *path, const char *body,
                 const char *bearer, int fresh, json_object **success, const char **refused)
 {
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_toss_login_cfg_t *tc = gh_toss_login_cfg(r->server);
     const char *headers[3] = { "Content-Type: application/json", NULL, NULL };
     gh_curl_request_t req = { .method = method, .body = body, .body_len = body ? strlen(body) : 0,
-                              .headers = headers, .client_cert = sc->toss_client_cert,
-                              .client_key = sc->toss_client_key, .fresh = fresh,
-                              .provider = GH_UPSTREAM_TOSS_LOGIN };
+                              .headers = headers, .client_cert = tc->client_cert,
+                              .client_key = tc->client_key, .fresh = fresh,
+                              .provider = GH_UPSTREAM_TOSS_LOGIN,
+                              /* login-me reads; generate-token spends its code */
+                              .retry = strcmp(method, "GET") == 0 && !fresh ? GH_CURL_RETRY
+                                                                            : GH_CURL_ONCE };
     gh_curl_response_t resp;
     json_object *doc;
     const char *why, *err, *type;
@@ -35,7 +39,7 @@ static int call(request_rec *r, const char *method, const char *path, const char
 
     *success = NULL;
     *refused = NULL;
-    req.url = apr_pstrcat(r->pool, GH_CONF_STR(sc, toss_login_url, GH_DEFAULT_TOSS_LOGIN_URL),
+    req.url = apr_pstrcat(r->pool, tc->url,
                           OAUTH, path, NULL);
     if (bearer) {
         headers[1] = apr_pstrcat(r->pool, "Authorization: Bearer ", bearer, NULL);
@@ -72,18 +76,18 @@ static int call(request_rec *r, const char *method, const char *path, const char
 /* A personal field: decrypted when Toss's key is configured, else unset. */
 static int personal(request_rec *r, json_object *me, const char *name, const char **out)
 {
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_toss_login_cfg_t *tc = gh_toss_login_cfg(r->server);
     const char *sealed = gh_json_str(me, name);
     unsigned char *raw, *plain;
     apr_size_t rawlen, plainlen;
 
     *out = NULL;
-    if (sealed == NULL || sc->toss_aes_key == NULL || sc->toss_decrypt_aad == NULL) {
+    if (sealed == NULL || tc->aes_key == NULL || tc->decrypt_aad == NULL) {
         return OK;
     }
     if (gh_base64_decode(r->pool, sealed, strlen(sealed), 0, &raw, &rawlen) != 0
-        || gh_aes256gcm_open(r->pool, sc->toss_aes_key, sc->toss_decrypt_aad,
-                             strlen(sc->toss_decrypt_aad), raw, rawlen, &plain,
+        || gh_aes256gcm_open(r->pool, tc->aes_key, tc->decrypt_aad,
+                             strlen(tc->decrypt_aad), raw, rawlen, &plain,
                              &plainlen) != 0
         || strlen((const char *)plain) != plainlen) {
         return gh_answer(r, gh_upstream_bad(r, SERVICE, apr_pstrcat(r->pool, "login-me field ", name,

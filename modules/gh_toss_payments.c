@@ -9,15 +9,20 @@
 #include "gh_json.h"
 #include "gh_private.h"
 #include "gh_toss_payments.h"
+#include "gh_toss_payments_cfg.h"
 
 #define SERVICE "Toss Payments"
 
 gh_result_t gh_tp_call(request_rec *r, const char *path, json_object *body,
                        const char *idem_key, gh_tp_answer_t *out)
 {
-    const gh_server_conf_t *sc = gh_server_conf(r->server);
+    const gh_toss_payments_cfg_t *tc = gh_toss_payments_cfg(r->server);
     const char *headers[4] = { NULL, NULL, NULL, NULL };
-    gh_curl_request_t req = { .method = body ? "POST" : "GET", .headers = headers };
+    /* a lookup is a GET, and every POST carries its Idempotency-Key: Toss
+       answers a repeat with the first answer, without doing it again */
+    gh_curl_request_t req = { .method = body ? "POST" : "GET", .headers = headers,
+                              .retry = body == NULL || idem_key ? GH_CURL_RETRY
+                                                                : GH_CURL_ONCE };
     gh_curl_response_t resp;
     json_object *doc;
     const char *why, *err;
@@ -26,9 +31,8 @@ gh_result_t gh_tp_call(request_rec *r, const char *path, json_object *body,
 
     memset(out, 0, sizeof(*out));
     req.provider = GH_UPSTREAM_TOSS_PAYMENTS;
-    req.url = apr_pstrcat(r->pool, GH_CONF_STR(sc, toss_payments_url,
-                                               GH_DEFAULT_TOSS_PAYMENTS_URL), path, NULL);
-    headers[h++] = apr_pstrcat(r->pool, "Authorization: ", sc->toss_payments_auth, NULL);
+    req.url = apr_pstrcat(r->pool, tc->url, path, NULL);
+    headers[h++] = apr_pstrcat(r->pool, "Authorization: ", tc->auth, NULL);
     if (body) {
         req.body = gh_json_serialize(body, &req.body_len);
         headers[h++] = "Content-Type: application/json";

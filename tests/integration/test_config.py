@@ -1,4 +1,5 @@
 """Configuration: every directive is checked when httpd reads it."""
+import glob
 import os
 import re
 import subprocess
@@ -9,9 +10,14 @@ from accounts_helpers import bearer, forge_session
 from conftest import HTTPD, ROOT, Httpd
 
 def directive_names():
-    """Every directive the module declares, read from its command table."""
-    with open(os.path.join(ROOT, "modules", "gh_config.c")) as f:
-        return sorted(set(re.findall(r'"(GameHoney[A-Za-z]+)"', f.read())))
+    """Every directive the module declares, read from the parts' command
+    tables (each concern's *_cfg.h, gh_config.h, area headers)."""
+    names = set()
+    for path in glob.glob(os.path.join(ROOT, "modules", "*.h")):
+        with open(path) as f:
+            names.update(re.findall(r'(?:AP_INIT_\w+|GH_CFG_\w+)\("(GameHoney[A-Za-z]+)"',
+                                    f.read()))
+    return sorted(names)
 
 
 DIRECTIVES = directive_names()

@@ -49,9 +49,11 @@ int main(void)
     run_suite(root, "toss_input", test_toss_input);
     run_suite(root, "jwt", test_jwt);
     run_suite(root, "cursor", test_cursor);
+    run_suite(root, "cfg", test_cfg);
     run_suite(root, "money", test_money);
     run_suite(root, "prom", test_prom);
     run_suite(root, "dbrule", test_dbrule);
+    run_suite(root, "retry", test_retry);
     run_suite(root, "rows", test_rows);
     run_suite(root, "toss_answer", test_toss_answer);
     run_suite(root, "pay_rules", test_pay_rules);

@@ -15,6 +15,8 @@ void test_money(apr_pool_t *p);
 void test_prom(apr_pool_t *p);
 void test_dbrule(apr_pool_t *p);
 void test_cursor(apr_pool_t *p);
+void test_retry(apr_pool_t *p);
+void test_cfg(apr_pool_t *p);
 void test_rows(apr_pool_t *p);
 void test_toss_answer(apr_pool_t *p);
 void test_pay_rules(apr_pool_t *p);
