@@ -44,6 +44,7 @@ extern const gh_area_t gh_area_health;
 extern const gh_area_t gh_area_accounts;
 extern const gh_area_t gh_area_user_data;
 extern const gh_area_t gh_area_payments;
+extern const gh_area_t gh_area_points;
 extern const gh_area_t gh_area_payments_admin;
 extern const gh_area_t gh_area_payaction;
 extern const gh_area_t gh_area_chat;
@@ -56,6 +57,7 @@ static const gh_area_t *const areas[] = {
     &gh_area_accounts,
     &gh_area_user_data,
     &gh_area_payments,
+    &gh_area_points,
     &gh_area_payments_admin,
     &gh_area_payaction,
     &gh_area_chat,
@@ -63,6 +65,43 @@ static const gh_area_t *const areas[] = {
     &gh_area_metrics,
     NULL
 };
+
+/* Handlers that also serve another area, for the routes their own does
+ * not take: the points wallet was part of gamehoney-payments before it
+ * was an area of its own, and a <Location> naming that keeps serving it. */
+static const struct {
+    const char *handler, *also;
+} shared_handlers[] = {
+    { "payments", "points" },
+    { NULL, NULL }
+};
+
+static int area_named(const char *name)
+{
+    for (int a = 0; areas[a]; a++) {
+        if (strcasecmp(areas[a]->name, name) == 0) {
+            return a;
+        }
+    }
+    return -1;
+}
+
+/* The index of the area that serves r under SetHandler gamehoney-<name>,
+ * or -1 when no area has that name. */
+static int serving_area(request_rec *r, const char *name)
+{
+    int a = area_named(name), b;
+
+    for (int i = 0; a >= 0 && shared_handlers[i].handler; i++) {
+        if (strcasecmp(shared_handlers[i].handler, name) == 0
+            && (b = area_named(shared_handlers[i].also)) >= 0
+            && gh_http_route_index(r, areas[a]->routes) < 0
+            && gh_http_route_index(r, areas[b]->routes) >= 0) {
+            return b;
+        }
+    }
+    return a;
+}
 
 /* Each concern's settings, in the order of the start-up warnings. */
 static gh_cfg_part_t *const parts[] = {
@@ -206,13 +245,13 @@ static int dispatch(request_rec *r, const gh_route_t *table)
 
 static int handler(request_rec *r)
 {
+    int a;
+
     if (r->handler == NULL || strncmp(r->handler, "gamehoney-", 10) != 0) {
         return DECLINED;
     }
-    for (const gh_area_t *const *a = areas; *a; a++) {
-        if (strcmp((*a)->name, r->handler + 10) == 0) {
-            return dispatch(r, (*a)->routes);
-        }
+    if ((a = serving_area(r, r->handler + 10)) >= 0) {
+        return dispatch(r, areas[a]->routes);
     }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SetHandler %s names no gamehoney area",
                   r->handler);
@@ -226,6 +265,7 @@ static int log_transaction(request_rec *r)
 {
     request_rec *orig = r, *last = r;
     const char *h;
+    int a;
 
     while (orig->prev) {
         orig = orig->prev;
@@ -236,12 +276,9 @@ static int log_transaction(request_rec *r)
     if (!gh_metrics_ready() || (h = gh_http_area_handler(orig)) == NULL) {
         return DECLINED;
     }
-    for (int a = 0; areas[a]; a++) {
-        if (strcasecmp(areas[a]->name, h + 10) == 0) {
-            gh_metrics_request(a, gh_http_route_index(orig, areas[a]->routes), last->status,
-                               orig->request_time);
-            break;
-        }
+    if ((a = serving_area(orig, h + 10)) >= 0) {
+        gh_metrics_request(a, gh_http_route_index(orig, areas[a]->routes), last->status,
+                           orig->request_time);
     }
     return DECLINED;
 }

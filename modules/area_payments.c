@@ -1,8 +1,10 @@
-/* Toss Payments (seed 001, spec §2), mounted at /api/payments: a signed-in
- * user prepares an order, Toss's payment window redirects the browser to
- * /success or /fail, and the points are credited exactly once when Toss
- * confirms. Toss's webhook is never trusted: the payment is fetched back.
- * Every answer that depends on Toss comes from what Toss said. */
+/* Toss Payments checkout (seed 001, spec §2), mounted at /api/payments: a
+ * signed-in user prepares an order, Toss's payment window redirects the
+ * browser to /success or /fail, and the points are credited exactly once
+ * when Toss confirms; a paid order is refunded through Toss. Toss's
+ * webhook is never trusted: the payment is fetched back. Every answer that
+ * depends on Toss comes from what Toss said (gh_pay_rules decides what it
+ * means). The points wallet under the same handler is area_points.c. */
 #include <string.h>
 
 #include "apr_escape.h"
@@ -13,25 +15,18 @@
 #include "gh_area.h"
 #include "gh_auth.h"
 #include "gh_db.h"
-#include "gh_batch.h"
 #include "gh_crypto.h"
-#include "gh_curl.h"
 #include "gh_http.h"
 #include "gh_json.h"
 #include "gh_money.h"
-#include "gh_page.h"
-#include "gh_pay_history.h"
 #include "gh_payments.h"
+#include "gh_rows.h"
 #include "gh_text.h"
 #include "gh_toss_payments_cfg.h"
 
-#define KEY_MAX     200     /* Toss's payment keys are ~50 characters */
-#define BATCH_MAX_ITEMS   64
-#define BATCH_MAX_LEADERS 1     /* batches in flight per child */
-#define ORDER_MAX   64      /* Toss's limit on orderId */
+#define KEY_MAX     GH_PAY_KEY_MAX
+#define ORDER_MAX   GH_PAY_ORDER_ID_MAX
 #define REASON_MAX  200
-#define PAGE_DEFAULT 20
-#define PAGE_MAX    100
 
 static const gh_db_stmt_t statements[] = {
     { "gh_pay_prepare",
@@ -42,15 +37,32 @@ static const gh_db_stmt_t statements[] = {
     { "gh_pay_set_key",
       "UPDATE payment_orders SET payment_key = %s, updated_at = now()"
       " WHERE order_id = %s AND status IN ('READY', 'FAILED')" },
-    { "gh_pay_balance",
-      "SELECT remaining_points FROM users WHERE id = %lld" },
-    /* concurrent deductions share one transaction (gh_batch) */
-    { "gh_pay_deduct_batch",
-      "SELECT o_ord, o_outcome, o_ledger_id, o_user_id, o_delta, o_balance_after, o_reason"
-      " FROM points_deduct_batch(CAST(%s AS bigint[]), CAST(%s AS bigint[]),"
-      " CAST(%s AS text[]), CAST(%s AS text[]))" },
+    /* under the order's lock, so that two refunds never start at once */
+    { "gh_pay_cancel_begin",
+      "SELECT o_status, o_payment_key, o_amount, o_left, o_cancel_id, o_balance, o_pending"
+      " FROM payment_cancel_begin(CAST(%s AS bigint), %s, CAST(%s AS bigint), %s)" },
     { NULL, NULL }
 };
+
+static const gh_col_t begin_cols[] = {          /* gh_pay_cancel_begin */
+    { "o_status", GH_COL_TEXT, NULL }, { "o_payment_key", GH_COL_TEXT, NULL },
+    { "o_amount", GH_COL_INT, NULL }, { "o_left", GH_COL_INT, NULL },
+    { "o_cancel_id", GH_COL_TEXT, NULL }, { "o_balance", GH_COL_TEXT, NULL },
+    { "o_pending", GH_COL_BOOL, NULL }, { NULL, 0, NULL }
+};
+
+/* The core's reasons that have codes of their own here. */
+static const gh_reason_map_t errors[] = {
+    { "order",            GH_E_ORDER_NOT_FOUND },
+    { "user",             GH_E_USER_NOT_FOUND },
+    { "payment_mismatch", GH_E_PAYMENT_MISMATCH },
+    { NULL, 0 }
+};
+
+static int answer(request_rec *r, gh_result_t res)
+{
+    return res.kind == GH_OK ? OK : gh_fail_mapped(r, res, errors);
+}
 
 static int prepare(request_rec *r, const gh_route_params_t *params)
 {
@@ -64,7 +76,8 @@ static int prepare(request_rec *r, const gh_route_params_t *params)
     (void)params;
     if ((status = gh_http_require(r, GH_NEED_TOSS_PAYMENTS)) != OK
         || (status = gh_http_read_object(r, &in)) != OK
-        || (status = gh_pay_amount(r, in, "amount", tc->amount, &amount)) != OK
+        || (status = gh_http_int(r, in, "amount", tc->amount.min, tc->amount.max,
+                                 &amount)) != OK
         || (status = gh_http_field(r, in, "order_name", 100, 1, &name)) != OK) {
         return status;
     }
@@ -187,40 +200,43 @@ static int redirect_query(request_rec *r, apr_table_t **qs, const char *name,
 /* What Toss answered to confirm, turned into the order's outcome. */
 static int confirmed(request_rec *r, gh_pay_order_t *o, const char *key, gh_tp_answer_t *a)
 {
+    gh_confirm_e step = gh_pay_confirm_step(a, 0);
     int status, changed;
 
-    if (a->code && strcmp(a->code, "ALREADY_PROCESSED_PAYMENT") == 0) {
+    if (step == GH_CONFIRM_LOOK_UP) {
         /* an earlier confirm went through: ask Toss what it became */
-        if ((status = gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", key, NULL), NULL,
-                                 NULL, a)) != OK) {
+        if ((status = answer(r, gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", key, NULL),
+                                           NULL, NULL, a))) != OK) {
             return status;
         }
+        step = gh_pay_confirm_step(a, 1);
     }
-    if (gh_tp_transient(a)) {
-        return gh_tp_fail_transient(r, a);
+    if (step == GH_CONFIRM_RETRY_LATER) {
+        return answer(r, gh_tp_retry_later(r, a));
     }
-    if (a->code) {
-        if ((status = gh_pay_mark(r, o->order_id, "FAILED", a->code, a->message,
-                                  &changed)) != OK) {
+    if (step == GH_CONFIRM_REFUSED) {
+        if ((status = answer(r, gh_pay_mark(r, o->order_id, "FAILED", a->code, a->message,
+                                            &changed))) != OK) {
             return status;
         }
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "order %s: Toss refused the payment: %s",
                       o->order_id, a->code);
         return payment_failed(r, o->order_id, a->code, a->message);
     }
-    if ((status = gh_pay_reconcile(r, o, a, 0, &changed)) != OK) {
+    if ((status = answer(r, gh_pay_reconcile(r, o, a, 0, &changed))) != OK) {
         return status;
     }
-    if (o->payment_key && strcmp(o->payment_key, key) == 0) {
-        if (strcmp(o->status, "DONE") == 0) {
-            return paid(r, o);
-        }
-        if (strcmp(o->status, "WAITING_FOR_DEPOSIT") == 0) {
-            return waiting(r, o, a);
-        }
+    switch (gh_pay_confirmed(o, key)) {
+    case GH_CONFIRMED_PAID:
+        return paid(r, o);
+    case GH_CONFIRMED_WAITING:
+        return waiting(r, o, a);
+    case GH_CONFIRMED_ODD:
+        break;
     }
-    return gh_answer(r, gh_upstream_bad(r, "Toss Payments", apr_pstrcat(r->pool, "confirm left order ",
-                           o->order_id, " ", o->status, " (Toss: ", a->status, ")", NULL)));
+    return answer(r, gh_tp_unexpected(r, apr_pstrcat(r->pool, "confirm left order ",
+                                                     o->order_id, " ", o->status, " (Toss: ",
+                                                     a->status, ")", NULL)));
 }
 
 static int success(request_rec *r, const gh_route_params_t *params)
@@ -247,25 +263,25 @@ static int success(request_rec *r, const gh_route_params_t *params)
         return gh_fail(r, GH_E_INVALID_REQUEST,
                        "paymentKey, orderId or amount is malformed.");
     }
-    if ((status = gh_pay_load(r, order_id, &o)) != OK) {
+    if ((status = answer(r, gh_pay_load(r, order_id, &o))) != OK) {
         return status;
     }
-    /* the amount comes from the browser: only our own order's counts */
-    if (amount != o.amount) {
+    switch (gh_pay_success_step(&o, key, amount)) {
+    case GH_REDIRECT_AMOUNT_MISMATCH:   /* the browser's: only our own order's counts */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "order %s: success redirect with amount "
                       "%" APR_INT64_T_FMT ", the order is %" APR_INT64_T_FMT "; not confirmed",
                       order_id, amount, o.amount);
         return gh_fail(r, GH_E_AMOUNT_MISMATCH,
                        "The amount does not match the order.");
-    }
-    if (strcmp(o.status, "CANCELLED") == 0) {
+    case GH_REDIRECT_CANCELLED:
         return gh_fail(r, GH_E_ORDER_CANCELLED, "The order was cancelled.");
-    }
-    if (strcmp(o.status, "DONE") == 0) {            /* a repeated redirect */
-        return o.payment_key && strcmp(o.payment_key, key) == 0
-               ? paid(r, &o)
-               : gh_fail(r, GH_E_ORDER_ALREADY_PAID,
-                         "The order was paid with another payment.");
+    case GH_REDIRECT_REPEATED:
+        return paid(r, &o);
+    case GH_REDIRECT_PAID_OTHER:
+        return gh_fail(r, GH_E_ORDER_ALREADY_PAID,
+                       "The order was paid with another payment.");
+    case GH_REDIRECT_CONFIRM:
+        break;
     }
     {
         const char *args[] = { key, order_id };
@@ -284,7 +300,7 @@ static int success(request_rec *r, const gh_route_params_t *params)
         gh_sha256(key, strlen(key), md);
         idem = apr_pstrcat(r->pool, "gh-confirm-", order_id, "-", gh_hex(r->pool, md, 16), NULL);
     }
-    if ((status = gh_tp_call(r, "/v1/payments/confirm", body, idem, &a)) != OK) {
+    if ((status = answer(r, gh_tp_call(r, "/v1/payments/confirm", body, idem, &a))) != OK) {
         return status;
     }
     return confirmed(r, &o, key, &a);
@@ -309,10 +325,9 @@ static int fail(request_rec *r, const gh_route_params_t *params)
                        "code and message must not hold control characters.");
     }
     if (order_id) {
-        if ((status = gh_pay_load(r, order_id, &o)) != OK) {
-            return status;
-        }
-        if ((status = gh_pay_mark(r, order_id, "FAILED", code, message, &changed)) != OK) {
+        if ((status = answer(r, gh_pay_load(r, order_id, &o))) != OK
+            || (status = answer(r, gh_pay_mark(r, order_id, "FAILED", code, message,
+                                               &changed))) != OK) {
             return status;
         }
         if (!changed) {
@@ -330,155 +345,6 @@ static int fail(request_rec *r, const gh_route_params_t *params)
                             "message", message, NULL };
         return finish(r, out, q);
     }
-}
-
-static int balance(request_rec *r, const gh_route_params_t *params)
-{
-    const char *args[] = { r->user };
-    apr_array_header_t *rows;
-    json_object *out;
-    int status;
-
-    (void)params;
-    if ((status = gh_answer(r, gh_db_query(r, "gh_pay_balance", 1, args, &rows))) != OK) {
-        return status;
-    }
-    if (rows->nelts == 0) {
-        return gh_fail(r, GH_E_USER_NOT_FOUND, "The user no longer exists.");
-    }
-    out = gh_json_object(r->pool);
-    json_object_object_add(out, "user_id", json_object_new_string(r->user));
-    json_object_object_add(out, "remaining_points",
-                           gh_money_int(APR_ARRAY_IDX(rows, 0, const char **)[0]));
-    return gh_send_json(r, HTTP_OK, out);
-}
-
-/* Nothing was debited: the balance is short, or the user is gone. */
-static int balance_short(request_rec *r)
-{
-    const char *args[] = { r->user };
-    apr_array_header_t *rows;
-    int status = gh_answer(r, gh_db_query(r, "gh_pay_balance", 1, args, &rows));
-
-    if (status != OK) {
-        return status;
-    }
-    return rows->nelts == 0
-           ? gh_fail(r, GH_E_USER_NOT_FOUND, "The user no longer exists.")
-           : gh_fail(r, GH_E_INSUFFICIENT_POINTS, "Not enough points.");
-}
-
-typedef struct {
-    const char *user_id, *amount, *reason, *src;
-} deduct_job_t;
-
-static gh_batch_t *deductions;          /* per child */
-
-static void run_deductions(request_rec *r, gh_batch_item_t **items, int n);
-
-static void child_init(apr_pool_t *pchild, server_rec *s)
-{
-    deductions = gh_batch_create(pchild, s, "deduction", BATCH_MAX_ITEMS, BATCH_MAX_LEADERS,
-                                 run_deductions);
-    gh_batch_set_check(deductions, gh_batch_check_user);
-}
-
-/* One statement for every queued deduction; each item gets its own entry
- * (in its own pool: a follower reads it after the leader's pool is gone). */
-static void run_deductions(request_rec *r, gh_batch_item_t **items, int n)
-{
-    const char **cols[4], *args[4];
-    apr_array_header_t *rows;
-    gh_result_t res;
-
-    for (int c = 0; c < 4; c++) {
-        cols[c] = apr_palloc(r->pool, sizeof(const char *) * n);
-    }
-    for (int i = 0; i < n; i++) {
-        const deduct_job_t *job = items[i]->input;
-        cols[0][i] = job->user_id;
-        cols[1][i] = job->amount;
-        cols[2][i] = job->reason;
-        cols[3][i] = job->src;
-    }
-    for (int c = 0; c < 4; c++) {
-        args[c] = gh_pg_array(r->pool, cols[c], n);
-    }
-    if ((res = gh_db_query(r, "gh_pay_deduct_batch", 4, args, &rows)).kind == GH_OK) {
-        for (int i = 0; i < rows->nelts; i++) {
-            const char **row = APR_ARRAY_IDX(rows, i, const char **);
-            apr_int64_t ord = apr_atoi64(row[0]);
-            gh_pay_entry_t *e;
-            if (ord < 1 || ord > n) {
-                continue;
-            }
-            e = apr_pcalloc(items[ord - 1]->pool, sizeof(*e));
-            e->made = strcmp(row[1], "short") != 0;
-            e->replay = strcmp(row[1], "replay") == 0;
-            if (e->made) {
-                e->id = apr_pstrdup(items[ord - 1]->pool, row[2]);
-                e->user_id = apr_pstrdup(items[ord - 1]->pool, row[3]);
-                e->delta = apr_atoi64(row[4]);
-                e->balance_after = apr_pstrdup(items[ord - 1]->pool, row[5]);
-                e->reason = apr_pstrdup(items[ord - 1]->pool, row[6]);
-            }
-            items[ord - 1]->result = e;
-        }
-    }
-    gh_batch_finish(r, items, n, res, "points_deduct_batch");
-}
-
-static int deduct(request_rec *r, const gh_route_params_t *params)
-{
-    static const gh_range_t any = { 1, APR_INT64_C(1000000000000) };
-    const char *reason, *key;
-    apr_int64_t amount;
-    deduct_job_t job;
-    gh_batch_item_t item = { 0 };
-    const gh_pay_entry_t *e;
-    json_object *in, *out;
-    gh_result_t res;
-    int status;
-
-    (void)params;
-    if ((status = gh_http_read_object(r, &in)) != OK
-        || (status = gh_pay_amount(r, in, "amount", any, &amount)) != OK
-        || (status = gh_http_field(r, in, "reason", REASON_MAX, 1, &reason)) != OK
-        || (status = gh_pay_idempotency_key(r, &key)) != OK) {
-        return status;
-    }
-    /* a key is the user's own: scoped by user id; without one, a fresh
-     * reference makes the request a deduction of its own */
-    if (key == NULL && (key = gh_money_reference(r->pool, 0)) == NULL) {
-        return gh_fail(r, GH_E_INTERNAL_ERROR, "No randomness.");
-    }
-    job.user_id = r->user;
-    job.amount = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, amount);
-    job.reason = reason;
-    job.src = apr_pstrcat(r->pool, r->user, ":", key, NULL);
-    item.group = r->server;
-    item.input = &job;
-    item.pool = r->pool;
-    res = gh_batch_submit(deductions, r, &item);
-    status = gh_batch_not_a_user(res) ? gh_auth_refuse(r, res.message) : gh_answer(r, res);
-    if (status != OK) {
-        return status;
-    }
-    e = item.result;
-    if (!e->made) {
-        return balance_short(r);
-    }
-    if ((status = gh_pay_entry_check(r, e, r->user, amount, reason)) != OK) {
-        return status;
-    }
-    out = gh_json_object(r->pool);
-    json_object_object_add(out, "deducted", json_object_new_int64(amount));
-    json_object_object_add(out, "remaining_points", gh_money_int(e->balance_after));
-    json_object_object_add(out, "ledger_id", json_object_new_string(e->id));
-    if (e->replay) {
-        apr_table_setn(r->headers_out, "Idempotency-Replayed", "true");
-    }
-    return gh_send_json(r, HTTP_OK, out);
 }
 
 static int cancelled(request_rec *r, const char *order_id, const char *status,
@@ -499,36 +365,34 @@ static int cancel_waiting(request_rec *r, const char *order_id, const char *paym
                           const char *reason)
 {
     json_object *body = gh_json_object(r->pool);
-    apr_array_header_t *rows;
+    const char *points;
     gh_pay_order_t o;
     gh_tp_answer_t a;
+    gh_result_t res;
     int status, changed;
 
     json_object_object_add(body, "cancelReason", json_object_new_string(reason));
-    if ((status = gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", payment_key, "/cancel",
-                                            NULL), body,
-                             apr_pstrcat(r->pool, "gh-cancel-", order_id, "-deposit", NULL),
-                             &a)) != OK) {
+    if ((status = answer(r, gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", payment_key,
+                                                      "/cancel", NULL), body,
+                                       apr_pstrcat(r->pool, "gh-cancel-", order_id, "-deposit",
+                                                   NULL), &a))) != OK) {
         return status;
     }
-    if (gh_tp_transient(&a)) {
-        return gh_tp_fail_transient(r, &a);
+    if (a.kind == GH_TP_TRANSIENT) {
+        return answer(r, gh_tp_retry_later(r, &a));
     }
     if (a.code) {
         return gh_fail(r, GH_E_CANCEL_FAILED, a.message);
     }
-    if ((status = gh_pay_load(r, order_id, &o)) != OK
-        || (status = gh_pay_reconcile(r, &o, &a, 0, &changed)) != OK) {
+    if ((status = answer(r, gh_pay_load(r, order_id, &o))) != OK
+        || (status = answer(r, gh_pay_reconcile(r, &o, &a, 0, &changed))) != OK) {
         return status;
     }
-    {
-        const char *args[] = { r->user };
-        if ((status = gh_answer(r, gh_db_query(r, "gh_pay_balance", 1, args, &rows))) != OK) {
-            return status;
-        }
+    /* a user gone meanwhile has no balance to show */
+    if ((res = gh_pay_balance(r, r->user, &points)).kind != GH_OK && res.kind != GH_NOT_FOUND) {
+        return answer(r, res);
     }
-    return cancelled(r, order_id, o.status, 0, rows->nelts
-                     ? gh_money_int(APR_ARRAY_IDX(rows, 0, const char **)[0]) : NULL);
+    return cancelled(r, order_id, o.status, 0, gh_money_int(points));
 }
 
 /* A refund: the points are debited first (PENDING), then Toss is asked
@@ -537,8 +401,9 @@ static int cancel_waiting(request_rec *r, const char *order_id, const char *paym
 static int cancel(request_rec *r, const gh_route_params_t *params)
 {
     static const gh_range_t any = { 1, APR_INT64_C(1000000000000) };
-    const char *order_id, *reason, *amount_arg = NULL, **row;
+    const char *order_id, *reason, *amount_arg = NULL, *const *row;
     apr_array_header_t *rows;
+    gh_pay_cancel_t c;
     json_object *in;
     gh_tp_answer_t a;
     int status;
@@ -552,7 +417,7 @@ static int cancel(request_rec *r, const gh_route_params_t *params)
     }
     if (json_object_object_get_ex(in, "amount", NULL)) {
         apr_int64_t amount;
-        if ((status = gh_pay_amount(r, in, "amount", any, &amount)) != OK) {
+        if ((status = gh_http_int(r, in, "amount", any.min, any.max, &amount)) != OK) {
             return status;
         }
         amount_arg = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, amount);
@@ -567,42 +432,50 @@ static int cancel(request_rec *r, const gh_route_params_t *params)
     if (rows->nelts == 0) {
         return gh_fail(r, GH_E_ORDER_NOT_FOUND, "No such order.");
     }
-    row = APR_ARRAY_IDX(rows, 0, const char **);
-    if (row[6][0] == 't') {
+    row = gh_rows_row(rows, 0);
+    c.status = gh_rows_text(begin_cols, row, "o_status");
+    c.payment_key = gh_rows_text(begin_cols, row, "o_payment_key");
+    c.amount = gh_rows_int(begin_cols, row, "o_amount");
+    c.left = gh_rows_int(begin_cols, row, "o_left");
+    c.cancel_id = gh_rows_text(begin_cols, row, "o_cancel_id");
+    c.balance = gh_rows_text(begin_cols, row, "o_balance");
+    c.pending = gh_rows_bool(begin_cols, row, "o_pending");
+    switch (gh_pay_cancel_plan(&c, amount_arg == NULL)) {
+    case GH_CANCEL_IN_PROGRESS:
         return gh_fail(r, GH_E_CANCEL_IN_PROGRESS,
                        "A refund of this order is already in progress.");
-    }
-    if (strcmp(row[0], "WAITING_FOR_DEPOSIT") == 0 && amount_arg == NULL) {
-        return cancel_waiting(r, order_id, row[1], reason);
-    }
-    if (strcmp(row[0], "DONE") != 0) {
+    case GH_CANCEL_CLOSE_ACCOUNT:
+        return cancel_waiting(r, order_id, c.payment_key, reason);
+    case GH_CANCEL_NOT_CANCELLABLE:
         return gh_fail(r, GH_E_ORDER_NOT_CANCELLABLE,
                        "Only a paid order, or a whole one waiting for its deposit, can be "
                        "cancelled.");
-    }
-    if (apr_atoi64(row[2]) > apr_atoi64(row[3]) || apr_atoi64(row[2]) <= 0) {
-        return gh_fail(r, GH_E_INVALID_REQUEST, apr_pstrcat(r->pool,
-                       "amount must be at most what is left to refund: ", row[3], ".", NULL));
-    }
-    if (row[4] == NULL) {
+    case GH_CANCEL_BAD_AMOUNT:
+        return gh_fail(r, GH_E_INVALID_REQUEST, apr_psprintf(r->pool,
+                       "amount must be at most what is left to refund: %" APR_INT64_T_FMT ".",
+                       c.left));
+    case GH_CANCEL_SPENT:
         return gh_fail(r, GH_E_INSUFFICIENT_POINTS,
                        "The points of this order have already been spent.");
+    case GH_CANCEL_REFUND:
+        break;
     }
-    if ((status = gh_pay_refund(r, row[1], row[4], apr_atoi64(row[2]), reason, &a)) != OK) {
+    if ((status = answer(r, gh_pay_refund(r, c.payment_key, c.cancel_id, c.amount, reason,
+                                          &a))) != OK) {
         return status;
     }
-    if (gh_pay_refused(&a)) {
+    switch (gh_pay_refund_outcome(&a)) {
+    case GH_REFUND_REFUSED:
         return gh_fail(r, GH_E_CANCEL_FAILED, a.message);
+    case GH_REFUND_HELD:             /* held, until the admin check settles it */
+        return answer(r, gh_tp_retry_later(r, &a));
+    case GH_REFUND_UNCONFIRMED:
+        return answer(r, gh_tp_unexpected(r, "cancel answered without the cancel"));
+    case GH_REFUND_MADE:
+        break;
     }
-    /* else held, until the admin check settles it */
-    if (a.code) {
-        return gh_tp_fail_transient(r, &a);
-    }
-    if (a.last_transaction_key == NULL) {
-        return gh_answer(r, gh_upstream_bad(r, "Toss Payments", "cancel answered without the cancel"));
-    }
-    return cancelled(r, order_id, a.balance_amount == 0 ? "CANCELLED" : "DONE",
-                     apr_atoi64(row[2]), gh_money_int(row[5]));
+    return cancelled(r, order_id, gh_pay_refunded_status(&a), c.amount,
+                     gh_money_int(c.balance));
 }
 
 static int ignored(request_rec *r)
@@ -612,47 +485,16 @@ static int ignored(request_rec *r)
     return gh_send_json(r, HTTP_OK, out);
 }
 
-/* The Toss path a webhook body names: PAYMENT_STATUS_CHANGED's
- * data.paymentKey, or a virtual account's DEPOSIT_CALLBACK orderId (a body
- * with a secret and no eventType). NULL with *status OK: not for us. */
-static const char *webhook_payment(request_rec *r, json_object *in, int *status)
-{
-    const char *event = gh_json_str(in, "eventType"), *key, *order_id;
-
-    *status = OK;
-    if (event == NULL && (order_id = gh_json_str(in, "orderId")) != NULL
-        && gh_json_str(in, "secret") != NULL) {
-        if (!gh_money_token(order_id, ORDER_MAX)) {
-            *status = gh_fail(r, GH_E_INVALID_REQUEST, "orderId is malformed.");
-            return NULL;
-        }
-        return apr_pstrcat(r->pool, "/v1/payments/orders/", order_id, NULL);
-    }
-    if (event == NULL) {
-        *status = gh_fail(r, GH_E_INVALID_REQUEST, "eventType is missing.");
-        return NULL;
-    }
-    if (strcmp(event, "PAYMENT_STATUS_CHANGED") != 0) {
-        return NULL;
-    }
-    key = gh_json_str(gh_json_obj(in, "data"), "paymentKey");
-    if (key == NULL || !gh_money_token(key, KEY_MAX)) {
-        *status = gh_fail(r, GH_E_INVALID_REQUEST,
-                          "data.paymentKey is missing or malformed.");
-        return NULL;
-    }
-    return apr_pstrcat(r->pool, "/v1/payments/", key, NULL);
-}
-
 /* Toss's webhooks carry no signature: only the payment they name is
  * used, fetched from Toss. A non-200 answer makes Toss resend, so only a
  * failure on our side or Toss's gets one. */
 static int webhook(request_rec *r, const gh_route_params_t *params)
 {
-    const char *path;
+    const char *path, *error;
     json_object *in, *out;
     gh_pay_order_t o;
     gh_tp_answer_t a;
+    gh_result_t res;
     int status, changed;
 
     (void)params;
@@ -660,36 +502,42 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
         || (status = gh_http_read_object(r, &in)) != OK) {
         return status;
     }
-    if ((path = webhook_payment(r, in, &status)) == NULL) {
-        return status != OK ? status : ignored(r);
+    if ((path = gh_pay_webhook_path(r->pool, in, &error)) == NULL) {
+        return error ? gh_fail(r, GH_E_INVALID_REQUEST, error) : ignored(r);
     }
-    if ((status = gh_tp_call(r, path, NULL, NULL, &a)) != OK) {
+    if ((status = answer(r, gh_tp_call(r, path, NULL, NULL, &a))) != OK) {
         return status;
     }
-    if (gh_tp_transient(&a)) {
-        return gh_tp_fail_transient(r, &a);
-    }
-    if (a.code && strcmp(a.code, "NOT_FOUND_PAYMENT") == 0) {
+    switch (gh_pay_lookup(&a)) {
+    case GH_LOOKUP_RETRY_LATER:
+        return answer(r, gh_tp_retry_later(r, &a));
+    case GH_LOOKUP_NONE:
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "webhook for %s: Toss has no such "
                       "payment", path);
         return ignored(r);
+    case GH_LOOKUP_REFUSED:         /* e.g. our key refused: let Toss resend later */
+        return answer(r, gh_tp_unexpected(r, apr_pstrcat(r->pool, "payment lookup: ", a.code,
+                                                         NULL)));
+    case GH_LOOKUP_PAYMENT:
+        break;
     }
-    if (a.code) {                   /* e.g. our key refused: let Toss resend later */
-        return gh_answer(r, gh_upstream_bad(r, "Toss Payments", apr_pstrcat(r->pool, "payment lookup: ",
-                                                               a.code, NULL)));
-    }
-    status = gh_money_token(a.order_id, ORDER_MAX) ? gh_pay_load(r, a.order_id, &o)
-                                                    : HTTP_NOT_FOUND;
-    if (status == HTTP_NOT_FOUND) {
+    res = gh_money_token(a.order_id, ORDER_MAX) ? gh_pay_load(r, a.order_id, &o)
+                                                : gh_result(GH_NOT_FOUND, "order", NULL);
+    if (res.kind == GH_NOT_FOUND) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "webhook for payment %s: not our order",
                       a.payment_key);
         return ignored(r);
     }
-    if (status != OK) {             /* ours failed: a 5xx makes Toss resend */
-        return status;
+    if ((status = answer(r, res)) != OK) {
+        return status;              /* ours failed: a 5xx makes Toss resend */
     }
-    if ((status = gh_pay_reconcile(r, &o, &a, 0, &changed)) != OK) {
-        return status == HTTP_CONFLICT ? ignored(r) : status;
+    /* not this order's payment, or a concurrent change: a resend would
+     * not fare better */
+    if ((res = gh_pay_reconcile(r, &o, &a, 0, &changed)).kind == GH_CONFLICT) {
+        return ignored(r);
+    }
+    if ((status = answer(r, res)) != OK) {
+        return status;
     }
     out = gh_json_object(r->pool);
     json_object_object_add(out, "status", json_object_new_string("ok"));
@@ -697,50 +545,13 @@ static int webhook(request_rec *r, const gh_route_params_t *params)
     return gh_send_json(r, HTTP_OK, out);
 }
 
-/* A page of the user's own money, by one of gh_pay_history's lists. */
-static int history_page(request_rec *r, int (*list)(request_rec *, const char *,
-                                                    const gh_page_t *, json_object **))
-{
-    const char *cursor, *limit;
-    apr_table_t *qs;
-    gh_page_t page;
-    json_object *out;
-    int status;
-
-    if ((status = gh_http_query(r, &qs)) != OK
-        || (status = gh_http_query_one(r, qs, "cursor", &cursor)) != OK
-        || (status = gh_http_query_one(r, qs, "limit", &limit)) != OK
-        || (status = gh_answer(r, gh_page_read(r->pool, cursor, limit, PAGE_DEFAULT, PAGE_MAX,
-                                               &page))) != OK
-        || (status = list(r, r->user, &page, &out)) != OK) {
-        return status;
-    }
-    return gh_send_json(r, HTTP_OK, out);
-}
-
-static int my_payments(request_rec *r, const gh_route_params_t *params)
-{
-    (void)params;
-    return history_page(r, gh_pay_history_orders);
-}
-
-static int my_points(request_rec *r, const gh_route_params_t *params)
-{
-    (void)params;
-    return history_page(r, gh_pay_history_points);
-}
-
 static const gh_route_t routes[] = {
     { "POST", "/payment/prepare",    prepare, GH_ROUTE_USER },
     { "GET",  "/success",            success, GH_ROUTE_PUBLIC },
     { "GET",  "/fail",               fail,    GH_ROUTE_PUBLIC },
-    { "GET",  "/user/balance",       balance, GH_ROUTE_USER },
-    { "GET",  "/user/payments",      my_payments, GH_ROUTE_USER },
-    { "GET",  "/user/points",        my_points,   GH_ROUTE_USER },
-    { "POST", "/user/deduct-points", deduct,  GH_ROUTE_USER },
     { "POST", "/payment/cancel",     cancel,  GH_ROUTE_USER },
     { "POST", "/webhook",            webhook, GH_ROUTE_PUBLIC },
     { NULL, NULL, NULL, 0 }
 };
 
-const gh_area_t gh_area_payments = { "payments", routes, statements, NULL, child_init };
+const gh_area_t gh_area_payments = { "payments", routes, statements, NULL, NULL };

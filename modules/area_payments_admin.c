@@ -9,21 +9,20 @@
 
 #include "gh_area.h"
 #include "gh_db.h"
-#include "gh_curl.h"
 #include "gh_http.h"
 #include "gh_json.h"
 #include "gh_money.h"
 #include "gh_payments.h"
+#include "gh_rows.h"
 #include "gh_toss_payments_cfg.h"
-
-#define LEDGER_SHOWN 50
 
 static const gh_db_stmt_t statements[] = {
     { "gh_padm_cancels",
       "SELECT id, amount, status, reason FROM payment_cancels WHERE order_id = %s ORDER BY id" },
     { "gh_padm_points",
-      "SELECT u.remaining_points, (SELECT coalesce(sum(delta), 0) FROM point_ledger"
-      " WHERE user_id = u.id) FROM users u WHERE u.id = %lld" },
+      "SELECT u.remaining_points, l.total, u.remaining_points = l.total FROM users u,"
+      " LATERAL (SELECT coalesce(sum(delta), 0) AS total FROM point_ledger"
+      " WHERE user_id = u.id) l WHERE u.id = %lld" },
     { "gh_padm_ledger",
       "SELECT id, delta, balance_after, reason, source_type, source_id, "
       GH_SQL_ISO8601("created_at") " FROM point_ledger WHERE user_id = %lld"
@@ -49,6 +48,54 @@ static const gh_db_stmt_t statements[] = {
     { NULL, NULL }
 };
 
+static const gh_col_t cancel_cols[] = {         /* gh_padm_cancels */
+    { "id", GH_COL_TEXT, "id" }, { "amount", GH_COL_INT, "amount" },
+    { "status", GH_COL_TEXT, "status" }, { "reason", GH_COL_TEXT, "reason" }, { NULL, 0, NULL }
+};
+
+static const gh_col_t points_cols[] = {         /* gh_padm_points */
+    { "remaining_points", GH_COL_INT, "remaining_points" },
+    { "ledger_sum", GH_COL_INT, "ledger_sum" }, { "consistent", GH_COL_BOOL, "consistent" },
+    { NULL, 0, NULL }
+};
+
+static const gh_col_t ledger_cols[] = {         /* gh_padm_ledger */
+    { "id", GH_COL_TEXT, "id" }, { "delta", GH_COL_INT, "delta" },
+    { "balance_after", GH_COL_INT, "balance_after" }, { "reason", GH_COL_TEXT, "reason" },
+    { "source_type", GH_COL_TEXT, "source_type" }, { "source_id", GH_COL_TEXT, "source_id" },
+    { "created_at", GH_COL_TIME, "created_at" }, { NULL, 0, NULL }
+};
+
+static const gh_col_t refund_cols[] = {         /* gh_padm_refunds */
+    { "order_id", GH_COL_TEXT, "order_id" }, { "user_id", GH_COL_TEXT, "user_id" },
+    { "transaction_key", GH_COL_TEXT, "transaction_key" }, { "amount", GH_COL_INT, "amount" },
+    { "points_taken", GH_COL_INT, "points_taken" }, { "debt_added", GH_COL_INT, "debt_added" },
+    { "created_at", GH_COL_TIME, "created_at" }, { NULL, 0, NULL }
+};
+
+static const gh_col_t debtor_cols[] = {         /* gh_padm_debtors */
+    { "id", GH_COL_TEXT, "user_id" }, { "points_debt", GH_COL_INT, "debt" },
+    { "remaining_points", GH_COL_INT, "remaining_points" }, { NULL, 0, NULL }
+};
+
+static const gh_col_t mismatch_cols[] = {       /* gh_padm_mismatches */
+    { "user_id", GH_COL_TEXT, "user_id" }, { "remaining_points", GH_COL_INT, "remaining_points" },
+    { "ledger_sum", GH_COL_INT, "ledger_sum" }, { NULL, 0, NULL }
+};
+
+/* The core's reasons that have codes of their own here. */
+static const gh_reason_map_t errors[] = {
+    { "order",            GH_E_ORDER_NOT_FOUND },
+    { "payment_mismatch", GH_E_PAYMENT_MISMATCH },
+    { "key_reused",       GH_E_IDEMPOTENCY_KEY_REUSED },
+    { NULL, 0 }
+};
+
+static int answer(request_rec *r, gh_result_t res)
+{
+    return res.kind == GH_OK ? OK : gh_fail_mapped(r, res, errors);
+}
+
 /* A user id: decimal digits, as a JSON integer or string or a path part. */
 static int user_id_text(const char *s)
 {
@@ -59,28 +106,18 @@ static int user_id_text(const char *s)
     return n > 0 && n <= 18 && s[n] == '\0' && s[0] != '0';
 }
 
-/* The order with its refunds. */
+/* The order with its refunds: a new reference in *out. */
 static int order_detail(request_rec *r, const gh_pay_order_t *o, json_object **out)
 {
     const char *args[] = { o->order_id };
     apr_array_header_t *rows;
-    json_object *list = json_object_new_array();
     int status;
 
-    *out = gh_pay_order_json(r, o);
-    json_object_object_add(*out, "cancels", list);
+    *out = gh_json_own(r->pool, gh_pay_order_json(o));
     if ((status = gh_answer(r, gh_db_query(r, "gh_padm_cancels", 1, args, &rows))) != OK) {
         return status;
     }
-    for (int i = 0; i < rows->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(rows, i, const char **);
-        json_object *c = json_object_new_object();
-        json_object_object_add(c, "id", json_object_new_string(row[0]));
-        json_object_object_add(c, "amount", gh_money_int(row[1]));
-        json_object_object_add(c, "status", json_object_new_string(row[2]));
-        json_object_object_add(c, "reason", json_object_new_string(row[3]));
-        json_object_array_add(list, c);
-    }
+    json_object_object_add(*out, "cancels", gh_rows_array(cancel_cols, rows, -1));
     return OK;
 }
 
@@ -90,7 +127,7 @@ static int payment_status(request_rec *r, const gh_route_params_t *params)
     json_object *out;
     int status;
 
-    if ((status = gh_pay_load(r, gh_route_param(params, "order_id"), &o)) != OK
+    if ((status = answer(r, gh_pay_load(r, gh_route_param(params, "order_id"), &o))) != OK
         || (status = order_detail(r, &o, &out)) != OK) {
         return status;
     }
@@ -100,9 +137,9 @@ static int payment_status(request_rec *r, const gh_route_params_t *params)
 static int user_points(request_rec *r, const gh_route_params_t *params)
 {
     const char *uid = gh_route_param(params, "user_id");
-    const char *args[] = { uid }, **row;
+    const char *args[] = { uid };
     apr_array_header_t *rows, *ledger;
-    json_object *out, *list;
+    json_object *out;
     int status;
 
     if (!user_id_text(uid)) {
@@ -115,26 +152,10 @@ static int user_points(request_rec *r, const gh_route_params_t *params)
     if (rows->nelts == 0) {
         return gh_fail(r, GH_E_USER_NOT_FOUND, "No such user.");
     }
-    row = APR_ARRAY_IDX(rows, 0, const char **);
     out = gh_json_object(r->pool);
     json_object_object_add(out, "user_id", json_object_new_string(uid));
-    json_object_object_add(out, "remaining_points", gh_money_int(row[0]));
-    json_object_object_add(out, "ledger_sum", gh_money_int(row[1]));
-    json_object_object_add(out, "consistent", json_object_new_boolean(strcmp(row[0], row[1]) == 0));
-    list = json_object_new_array();
-    for (int i = 0; i < ledger->nelts; i++) {
-        const char **e = APR_ARRAY_IDX(ledger, i, const char **);
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "id", json_object_new_string(e[0]));
-        json_object_object_add(j, "delta", gh_money_int(e[1]));
-        json_object_object_add(j, "balance_after", gh_money_int(e[2]));
-        json_object_object_add(j, "reason", json_object_new_string(e[3]));
-        json_object_object_add(j, "source_type", json_object_new_string(e[4]));
-        json_object_object_add(j, "source_id", json_object_new_string(e[5]));
-        json_object_object_add(j, "created_at", json_object_new_string(e[6]));
-        json_object_array_add(list, j);
-    }
-    json_object_object_add(out, "ledger", list);
+    gh_rows_add(out, points_cols, gh_rows_row(rows, 0));
+    json_object_object_add(out, "ledger", gh_rows_array(ledger_cols, ledger, -1));
     return gh_send_json(r, HTTP_OK, out);
 }
 
@@ -159,17 +180,17 @@ static int manual_add(request_rec *r, const gh_route_params_t *params)
     if (uid == NULL || !user_id_text(uid)) {
         return gh_fail(r, GH_E_INVALID_REQUEST, "user_id must be a user's id.");
     }
-    if ((status = gh_pay_amount(r, in, "amount", any, &amount)) != OK
+    if ((status = gh_http_int(r, in, "amount", any.min, any.max, &amount)) != OK
         || (status = gh_http_field(r, in, "reason", 200, 1, &reason)) != OK
-        || (status = gh_pay_idempotency_key(r, &key)) != OK) {
+        || (status = answer(r, gh_pay_idempotency_key(r, &key))) != OK) {
         return status;
     }
     if (key == NULL && (key = gh_money_reference(r->pool, 0)) == NULL) {
         return gh_fail(r, GH_E_INTERNAL_ERROR, "No randomness.");
     }
     src = apr_pstrcat(r->pool, "admin:", key, NULL);
-    if ((status = gh_pay_points_entry(r, "gh_padm_manual", uid, amount, reason, src, r->user,
-                                      &e)) != OK) {
+    if ((status = answer(r, gh_pay_points_entry(r, "gh_padm_manual", uid, amount, reason, src,
+                                                 r->user, &e))) != OK) {
         return status;
     }
     if (!e.made) {
@@ -185,7 +206,7 @@ static int manual_add(request_rec *r, const gh_route_params_t *params)
     return gh_send_json(r, HTTP_OK, out);
 }
 
-/* Asks Toss about o's payment: *a->code is set when Toss has none. */
+/* Asks Toss about o's payment: a->code is set when Toss has none. */
 static int ask_toss(request_rec *r, const gh_pay_order_t *o, gh_tp_answer_t *a)
 {
     const char *path = o->payment_key
@@ -193,14 +214,17 @@ static int ask_toss(request_rec *r, const gh_pay_order_t *o, gh_tp_answer_t *a)
                        : apr_pstrcat(r->pool, "/v1/payments/orders/", o->order_id, NULL);
     int status = gh_http_require(r, GH_NEED_TOSS_PAYMENTS);
 
-    if (status != OK || (status = gh_tp_call(r, path, NULL, NULL, a)) != OK) {
+    if (status != OK || (status = answer(r, gh_tp_call(r, path, NULL, NULL, a))) != OK) {
         return status;
     }
-    if (gh_tp_transient(a)) {
-        return gh_tp_fail_transient(r, a);
-    }
-    if (a->code && strcmp(a->code, "NOT_FOUND_PAYMENT") != 0) {
-        return gh_answer(r, gh_upstream_bad(r, "Toss Payments", a->code));
+    switch (gh_pay_lookup(a)) {
+    case GH_LOOKUP_RETRY_LATER:
+        return answer(r, gh_tp_retry_later(r, a));
+    case GH_LOOKUP_REFUSED:
+        return answer(r, gh_tp_unexpected(r, a->code));
+    case GH_LOOKUP_NONE:
+    case GH_LOOKUP_PAYMENT:
+        break;
     }
     return OK;
 }
@@ -212,9 +236,10 @@ static int check_payment(request_rec *r, const gh_route_params_t *params)
     json_object *out, *order;
     int status, changed = 0;
 
-    if ((status = gh_pay_load(r, gh_route_param(params, "order_id"), &o)) != OK
+    if ((status = answer(r, gh_pay_load(r, gh_route_param(params, "order_id"), &o))) != OK
         || (status = ask_toss(r, &o, &a)) != OK
-        || (a.code == NULL && (status = gh_pay_reconcile(r, &o, &a, 1, &changed)) != OK)
+        || (a.code == NULL
+            && (status = answer(r, gh_pay_reconcile(r, &o, &a, 1, &changed))) != OK)
         || (status = order_detail(r, &o, &order)) != OK) {
         return status;
     }
@@ -232,7 +257,7 @@ static int recover(request_rec *r, const gh_route_params_t *params)
     json_object *out;
     int status, changed = 0;
 
-    if ((status = gh_pay_load(r, gh_route_param(params, "order_id"), &o)) != OK) {
+    if ((status = answer(r, gh_pay_load(r, gh_route_param(params, "order_id"), &o))) != OK) {
         return status;
     }
     if (!gh_pay_open(&o)) {
@@ -246,12 +271,12 @@ static int recover(request_rec *r, const gh_route_params_t *params)
         return gh_fail(r, GH_E_NOT_RECOVERABLE, apr_pstrcat(r->pool,
                        "Toss's payment is ", a.code ? "missing" : a.status, ".", NULL));
     }
-    if ((status = gh_pay_reconcile(r, &o, &a, 0, &changed)) != OK) {
+    if ((status = answer(r, gh_pay_reconcile(r, &o, &a, 0, &changed))) != OK) {
         return status;
     }
     out = gh_json_object(r->pool);
     json_object_object_add(out, "recovered", json_object_new_boolean(changed));
-    json_object_object_add(out, "order", json_object_get(gh_pay_order_json(r, &o)));
+    json_object_object_add(out, "order", gh_pay_order_json(&o));
     return gh_send_json(r, HTTP_OK, out);
 }
 
@@ -283,9 +308,8 @@ static int list_failed(request_rec *r, const gh_route_params_t *params)
     list = json_object_new_array();
     for (int i = 0; i < rows->nelts; i++) {
         gh_pay_order_t o;
-        gh_pay_order_row(APR_ARRAY_IDX(rows, i, const char **), &o);
-        /* each order is pool-owned: the list takes a reference of its own */
-        json_object_array_add(list, json_object_get(gh_pay_order_json(r, &o)));
+        gh_pay_order_row(gh_rows_row(rows, i), &o);
+        json_object_array_add(list, gh_pay_order_json(&o));
     }
     out = gh_json_object(r->pool);
     json_object_object_add(out, "orders", list);
@@ -295,25 +319,16 @@ static int list_failed(request_rec *r, const gh_route_params_t *params)
 static int ledger_check(request_rec *r, const gh_route_params_t *params)
 {
     apr_array_header_t *rows;
-    json_object *out, *list;
+    json_object *out;
     int status;
 
     (void)params;
     if ((status = gh_answer(r, gh_db_query(r, "gh_padm_mismatches", 0, NULL, &rows))) != OK) {
         return status;
     }
-    list = json_object_new_array();
-    for (int i = 0; i < rows->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(rows, i, const char **);
-        json_object *m = json_object_new_object();
-        json_object_object_add(m, "user_id", json_object_new_string(row[0]));
-        json_object_object_add(m, "remaining_points", gh_money_int(row[1]));
-        json_object_object_add(m, "ledger_sum", gh_money_int(row[2]));
-        json_object_array_add(list, m);
-    }
     out = gh_json_object(r->pool);
     json_object_object_add(out, "consistent", json_object_new_boolean(rows->nelts == 0));
-    json_object_object_add(out, "mismatches", list);
+    json_object_object_add(out, "mismatches", gh_rows_array(mismatch_cols, rows, -1));
     return gh_send_json(r, HTTP_OK, out);
 }
 
@@ -323,7 +338,7 @@ static int ledger_check(request_rec *r, const gh_route_params_t *params)
 static int debts(request_rec *r, const gh_route_params_t *params)
 {
     apr_array_header_t *refunds, *debtors;
-    json_object *out, *list;
+    json_object *out;
     int status;
 
     (void)params;
@@ -332,30 +347,8 @@ static int debts(request_rec *r, const gh_route_params_t *params)
         return status;
     }
     out = gh_json_object(r->pool);
-    list = json_object_new_array();
-    json_object_object_add(out, "debts", list);
-    for (int i = 0; i < debtors->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(debtors, i, const char **);
-        json_object *d = json_object_new_object();
-        json_object_object_add(d, "user_id", json_object_new_string(row[0]));
-        json_object_object_add(d, "debt", gh_money_int(row[1]));
-        json_object_object_add(d, "remaining_points", gh_money_int(row[2]));
-        json_object_array_add(list, d);
-    }
-    list = json_object_new_array();
-    json_object_object_add(out, "toss_refunds", list);
-    for (int i = 0; i < refunds->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(refunds, i, const char **);
-        json_object *f = json_object_new_object();
-        json_object_object_add(f, "order_id", json_object_new_string(row[0]));
-        json_object_object_add(f, "user_id", json_object_new_string(row[1]));
-        json_object_object_add(f, "transaction_key", json_object_new_string(row[2]));
-        json_object_object_add(f, "amount", gh_money_int(row[3]));
-        json_object_object_add(f, "points_taken", gh_money_int(row[4]));
-        json_object_object_add(f, "debt_added", gh_money_int(row[5]));
-        json_object_object_add(f, "created_at", json_object_new_string(row[6]));
-        json_object_array_add(list, f);
-    }
+    json_object_object_add(out, "debts", gh_rows_array(debtor_cols, debtors, -1));
+    json_object_object_add(out, "toss_refunds", gh_rows_array(refund_cols, refunds, -1));
     return gh_send_json(r, HTTP_OK, out);
 }
 

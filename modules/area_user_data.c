@@ -11,6 +11,7 @@
 #include "gh_db.h"
 #include "gh_http.h"
 #include "gh_json.h"
+#include "gh_rows.h"
 
 #define ACTIVE_USER "WITH u AS (SELECT id FROM users WHERE id = %lld AND is_active)"
 
@@ -21,7 +22,8 @@ static const gh_db_stmt_t statements[] = {
     { "gh_subs_add",
       ACTIVE_USER ", ins AS (INSERT INTO subscriptions (user_id, game_id, category)"
       " SELECT id, %s, %s FROM u ON CONFLICT (user_id, game_id, category) DO NOTHING"
-      " RETURNING id) SELECT EXISTS (SELECT 1 FROM u), EXISTS (SELECT 1 FROM ins)" },
+      " RETURNING id) SELECT EXISTS (SELECT 1 FROM u) AS active, EXISTS (SELECT 1 FROM ins)"
+      " AS added" },
     { "gh_subs_delete",
       "DELETE FROM subscriptions WHERE user_id = %lld AND game_id = %s AND category = %s"
       " RETURNING id" },
@@ -30,10 +32,23 @@ static const gh_db_stmt_t statements[] = {
       ACTIVE_USER ", up AS (INSERT INTO push_tokens (user_id, token, device_type)"
       " SELECT id, %s, %s FROM u ON CONFLICT (token) DO UPDATE SET user_id = EXCLUDED.user_id,"
       " device_type = EXCLUDED.device_type, updated_at = now() RETURNING (xmax = 0) AS created)"
-      " SELECT EXISTS (SELECT 1 FROM u), (SELECT created FROM up)" },
+      " SELECT EXISTS (SELECT 1 FROM u) AS active, (SELECT created FROM up) AS created" },
     { "gh_push_delete",
       "DELETE FROM push_tokens WHERE user_id = %lld AND token = %s RETURNING id" },
     { NULL, NULL }
+};
+
+static const gh_col_t sub_cols[] = {            /* gh_subs_list */
+    { "game_id", GH_COL_TEXT, "game_id" }, { "category", GH_COL_TEXT, "category" },
+    { "created_at", GH_COL_TIME, "created_at" }, { NULL, 0, NULL }
+};
+
+static const gh_col_t added_cols[] = {          /* gh_subs_add */
+    { "active", GH_COL_BOOL, NULL }, { "added", GH_COL_BOOL, NULL }, { NULL, 0, NULL }
+};
+
+static const gh_col_t upsert_cols[] = {         /* gh_push_upsert */
+    { "active", GH_COL_BOOL, NULL }, { "created", GH_COL_BOOL, NULL }, { NULL, 0, NULL }
 };
 
 static int no_user(request_rec *r)
@@ -79,24 +94,15 @@ static int subs_list(request_rec *r, const gh_route_params_t *params)
 {
     const char *args[] = { r->user };
     apr_array_header_t *rows;
-    json_object *body, *list;
+    json_object *body;
     int status;
 
     (void)params;
     if ((status = gh_answer(r, gh_db_query(r, "gh_subs_list", 1, args, &rows))) != OK) {
         return status;
     }
-    list = json_object_new_array();
-    for (int i = 0; i < rows->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(rows, i, const char **);
-        json_object *s = json_object_new_object();
-        json_object_object_add(s, "game_id", json_object_new_string(row[0]));
-        json_object_object_add(s, "category", json_object_new_string(row[1]));
-        json_object_object_add(s, "created_at", json_object_new_string(row[2]));
-        json_object_array_add(list, s);
-    }
     body = gh_json_object(r->pool);
-    json_object_object_add(body, "subscriptions", list);
+    json_object_object_add(body, "subscriptions", gh_rows_array(sub_cols, rows, -1));
     return gh_send_json(r, HTTP_OK, body);
 }
 
@@ -126,7 +132,7 @@ static int on_subscription(request_rec *r, const char *label, const char **game_
 
 static int subs_add(request_rec *r, const gh_route_params_t *params)
 {
-    const char *game_id, *category, **row;
+    const char *game_id, *category, *const *row;
     apr_array_header_t *rows;
     int status;
 
@@ -134,11 +140,11 @@ static int subs_add(request_rec *r, const gh_route_params_t *params)
     if ((status = on_subscription(r, "gh_subs_add", &game_id, &category, &rows)) != OK) {
         return status;
     }
-    row = APR_ARRAY_IDX(rows, 0, const char **);
-    if (row[0][0] != 't') {
+    row = gh_rows_row(rows, 0);
+    if (!gh_rows_bool(added_cols, row, "active")) {
         return no_user(r);
     }
-    if (row[1][0] != 't') {
+    if (!gh_rows_bool(added_cols, row, "added")) {
         return gh_fail(r, GH_E_SUBSCRIPTION_EXISTS,
                        "You are already subscribed to this game and category.");
     }
@@ -164,7 +170,7 @@ static int subs_delete(request_rec *r, const gh_route_params_t *params)
 static int push_upsert(request_rec *r, const gh_route_params_t *params)
 {
     json_object *in, *body;
-    const char *token, *device, **row;
+    const char *token, *device, *const *row;
     apr_array_header_t *rows;
     int status;
 
@@ -188,14 +194,15 @@ static int push_upsert(request_rec *r, const gh_route_params_t *params)
             return status;
         }
     }
-    row = APR_ARRAY_IDX(rows, 0, const char **);
-    if (row[0][0] != 't') {
+    row = gh_rows_row(rows, 0);
+    if (!gh_rows_bool(upsert_cols, row, "active")) {
         return no_user(r);
     }
     body = gh_json_object(r->pool);
     json_object_object_add(body, "token", json_object_new_string(token));
     json_object_object_add(body, "device_type", json_object_new_string(device));
-    return gh_send_json(r, row[1] && row[1][0] == 't' ? HTTP_CREATED : HTTP_OK, body);
+    return gh_send_json(r, gh_rows_bool(upsert_cols, row, "created") ? HTTP_CREATED : HTTP_OK,
+                        body);
 }
 
 static int push_delete(request_rec *r, const gh_route_params_t *params)

@@ -1,11 +1,9 @@
 /* The user's orders and ledger, keyset-paginated by row id (gh_page). */
 #include "apr_hash.h"
-#include "http_protocol.h"
 
-#include "gh_http.h"
 #include "gh_json.h"
-#include "gh_money.h"
 #include "gh_pay_history.h"
+#include "gh_rows.h"
 #include "gh_text.h"
 
 #define BEFORE "id < coalesce(CAST(%s AS bigint), 9223372036854775807)"
@@ -30,116 +28,130 @@ const gh_db_stmt_t gh_pay_history_statements[] = {
     { NULL, NULL }
 };
 
-static void add_text(json_object *obj, const char *name, const char *v)
+static const gh_col_t order_cols[] = {          /* gh_ph_orders */
+    { "id", GH_COL_TEXT, NULL }, { "order_id", GH_COL_TEXT, "orderId" },
+    { "provider", GH_COL_TEXT, "provider" }, { "amount", GH_COL_INT, "amount" },
+    { "order_name", GH_COL_TEXT, "order_name" }, { "status", GH_COL_TEXT, "status" },
+    { "failure_code", GH_COL_TEXT, "failure_code" }, { "created_at", GH_COL_TIME, "created_at" },
+    { "approved_at", GH_COL_TIME, "approved_at" },
+    { "cancelled_amount", GH_COL_INT, "cancelled_amount" }, { NULL, 0, NULL }
+};
+
+static const gh_col_t cancel_cols[] = {         /* gh_ph_cancels */
+    { "order_id", GH_COL_TEXT, NULL }, { "id", GH_COL_TEXT, "id" },
+    { "amount", GH_COL_INT, "amount" }, { "status", GH_COL_TEXT, "status" },
+    { "reason", GH_COL_TEXT, "reason" }, { "origin", GH_COL_TEXT, "origin" },
+    { "created_at", GH_COL_TIME, "created_at" }, { NULL, 0, NULL }
+};
+
+static const gh_col_t user_cols[] = {           /* gh_ph_user */
+    { "remaining_points", GH_COL_INT, "remaining_points" },
+    { "points_debt", GH_COL_INT, "points_debt" }, { NULL, 0, NULL }
+};
+
+static const gh_col_t ledger_cols[] = {         /* gh_ph_ledger */
+    { "id", GH_COL_TEXT, "id" }, { "source_type", GH_COL_TEXT, "source" },
+    { "source_id", GH_COL_TEXT, "source_id" }, { "delta", GH_COL_INT, "amount" },
+    { "balance_after", GH_COL_INT, "balance_after" }, { "debt_delta", GH_COL_INT, "debt_change" },
+    { "debt_after", GH_COL_INT, "debt_after" }, { "reason", GH_COL_TEXT, "reason" },
+    { "created_at", GH_COL_TIME, "created_at" }, { NULL, 0, NULL }
+};
+
+/* How many of the rows fetched for a page it shows. */
+static int shown(const apr_array_header_t *rows, const gh_page_t *page)
 {
-    json_object_object_add(obj, name, v ? json_object_new_string(v) : NULL);
+    int n = 0;
+
+    while (n < rows->nelts && gh_page_shows(page, n)) {
+        n++;
+    }
+    return n;
+}
+
+/* next_cursor: after the id of the last row shown, when more follow. */
+static json_object *next_cursor(request_rec *r, const gh_col_t *cols,
+                                const apr_array_header_t *rows, const gh_page_t *page)
+{
+    int n = shown(rows, page);
+
+    return gh_page_next(r, page, rows->nelts,
+                        n ? gh_rows_text(cols, gh_rows_row(rows, n - 1), "id") : NULL);
 }
 
 /* The refunds of the orders on a page, each added to its order's list. */
-static int page_cancels(request_rec *r, apr_hash_t *lists, const char **ids, int n)
+static gh_result_t page_cancels(request_rec *r, apr_hash_t *lists, const char **ids, int n)
 {
     const char *args[1];
     apr_array_header_t *rows;
-    int status;
+    gh_result_t res;
 
     if (n == 0) {
-        return OK;
+        return GH_RESULT_OK;
     }
     args[0] = gh_pg_array(r->pool, ids, n);
-    if ((status = gh_answer(r, gh_db_query(r, "gh_ph_cancels", 1, args, &rows))) != OK) {
-        return status;
+    if ((res = gh_db_query(r, "gh_ph_cancels", 1, args, &rows)).kind != GH_OK) {
+        return res;
     }
     for (int i = 0; i < rows->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(rows, i, const char **);
-        json_object *c = json_object_new_object();
-        add_text(c, "id", row[1]);
-        json_object_object_add(c, "amount", gh_money_int(row[2]));
-        add_text(c, "status", row[3]);
-        add_text(c, "reason", row[4]);
-        add_text(c, "origin", row[5]);
-        add_text(c, "created_at", row[6]);
-        json_object_array_add(apr_hash_get(lists, row[0], APR_HASH_KEY_STRING), c);
+        const char *const *row = gh_rows_row(rows, i);
+        json_object *list = apr_hash_get(lists, gh_rows_text(cancel_cols, row, "order_id"),
+                                         APR_HASH_KEY_STRING);
+        if (list) {
+            json_object_array_add(list, gh_rows_object(cancel_cols, row));
+        }
     }
-    return OK;
+    return res;
 }
 
-int gh_pay_history_orders(request_rec *r, const char *user_id, const gh_page_t *page,
-                          json_object **out)
+gh_result_t gh_pay_history_orders(request_rec *r, const char *user_id, const gh_page_t *page,
+                                  json_object **out)
 {
-    const char *args[] = { user_id, page->before, page->fetch }, **ids, *last = NULL;
+    const char *args[] = { user_id, page->before, page->fetch }, **ids;
     apr_hash_t *lists = apr_hash_make(r->pool);
     apr_array_header_t *rows;
     json_object *list;
-    int status, n = 0;
+    gh_result_t res;
+    int n;
 
-    if ((status = gh_answer(r, gh_db_query(r, "gh_ph_orders", 3, args, &rows))) != OK) {
-        return status;
+    if ((res = gh_db_query(r, "gh_ph_orders", 3, args, &rows)).kind != GH_OK) {
+        return res;
     }
     *out = gh_json_object(r->pool);
     list = json_object_new_array();
     json_object_object_add(*out, "payments", list);
     ids = apr_palloc(r->pool, sizeof(*ids) * (rows->nelts + 1));
-    for (int i = 0; i < rows->nelts && gh_page_shows(page, i); i++) {
-        const char **row = APR_ARRAY_IDX(rows, i, const char **);
-        json_object *o = json_object_new_object(), *cancels = json_object_new_array();
-        add_text(o, "orderId", row[1]);
-        add_text(o, "provider", row[2]);
-        json_object_object_add(o, "amount", gh_money_int(row[3]));
-        add_text(o, "order_name", row[4]);
-        add_text(o, "status", row[5]);
-        add_text(o, "failure_code", row[6]);
-        add_text(o, "created_at", row[7]);
-        add_text(o, "approved_at", row[8]);
-        json_object_object_add(o, "cancelled_amount", gh_money_int(row[9]));
+    n = shown(rows, page);
+    for (int i = 0; i < n; i++) {
+        const char *const *row = gh_rows_row(rows, i);
+        json_object *o = gh_rows_object(order_cols, row), *cancels = json_object_new_array();
         json_object_object_add(o, "cancels", cancels);
         json_object_array_add(list, o);
-        apr_hash_set(lists, row[1], APR_HASH_KEY_STRING, cancels);
-        ids[n++] = row[1];
-        last = row[0];
+        ids[i] = gh_rows_text(order_cols, row, "order_id");
+        apr_hash_set(lists, ids[i], APR_HASH_KEY_STRING, cancels);
     }
-    if ((status = page_cancels(r, lists, ids, n)) != OK) {
-        return status;
+    if ((res = page_cancels(r, lists, ids, n)).kind != GH_OK) {
+        return res;
     }
-    json_object_object_add(*out, "next_cursor", gh_page_next(r, page, rows->nelts, last));
-    return OK;
+    json_object_object_add(*out, "next_cursor", next_cursor(r, order_cols, rows, page));
+    return res;
 }
 
-int gh_pay_history_points(request_rec *r, const char *user_id, const gh_page_t *page,
-                          json_object **out)
+gh_result_t gh_pay_history_points(request_rec *r, const char *user_id, const gh_page_t *page,
+                                  json_object **out)
 {
-    const char *args[] = { user_id, page->before, page->fetch }, *last = NULL, **user;
+    const char *args[] = { user_id, page->before, page->fetch };
     apr_array_header_t *rows, *users;
-    json_object *list;
-    int status;
+    gh_result_t res;
 
-    if ((status = gh_answer(r, gh_db_query(r, "gh_ph_user", 1, args, &users))) != OK
-        || (status = gh_answer(r, gh_db_query(r, "gh_ph_ledger", 3, args, &rows))) != OK) {
-        return status;
+    if ((res = gh_db_query(r, "gh_ph_user", 1, args, &users)).kind != GH_OK
+        || (res = gh_db_query(r, "gh_ph_ledger", 3, args, &rows)).kind != GH_OK) {
+        return res;
     }
     if (users->nelts == 0) {
-        return gh_fail(r, GH_E_USER_NOT_FOUND, "The user no longer exists.");
+        return gh_result(GH_NOT_FOUND, "user", "The user no longer exists.");
     }
-    user = APR_ARRAY_IDX(users, 0, const char **);
-    *out = gh_json_object(r->pool);
-    json_object_object_add(*out, "remaining_points", gh_money_int(user[0]));
-    json_object_object_add(*out, "points_debt", gh_money_int(user[1]));
-    list = json_object_new_array();
-    json_object_object_add(*out, "entries", list);
-    for (int i = 0; i < rows->nelts && gh_page_shows(page, i); i++) {
-        const char **row = APR_ARRAY_IDX(rows, i, const char **);
-        json_object *e = json_object_new_object();
-        add_text(e, "id", row[0]);
-        add_text(e, "source", row[1]);
-        add_text(e, "source_id", row[2]);
-        json_object_object_add(e, "amount", gh_money_int(row[3]));
-        json_object_object_add(e, "balance_after", gh_money_int(row[4]));
-        json_object_object_add(e, "debt_change", gh_money_int(row[5]));
-        json_object_object_add(e, "debt_after", gh_money_int(row[6]));
-        add_text(e, "reason", row[7]);
-        add_text(e, "created_at", row[8]);
-        json_object_array_add(list, e);
-        last = row[0];
-    }
-    json_object_object_add(*out, "next_cursor", gh_page_next(r, page, rows->nelts, last));
-    return OK;
+    *out = gh_json_own(r->pool, gh_rows_object(user_cols, gh_rows_row(users, 0)));
+    json_object_object_add(*out, "entries", gh_rows_array(ledger_cols, rows, shown(rows, page)));
+    json_object_object_add(*out, "next_cursor", next_cursor(r, ledger_cols, rows, page));
+    return res;
 }

@@ -1,21 +1,17 @@
 /* Orders, credits and reconciliation with Toss. Every change to a balance
  * is one statement that also appends its ledger row, so a balance and its
  * ledger can never disagree, and rows are locked order first, then user,
- * everywhere, so that concurrent statements cannot deadlock. */
+ * everywhere, so that concurrent statements cannot deadlock. What to do
+ * is gh_pay_rules' decision; this file carries it out. */
 #include <string.h>
 
 #include "apr_strings.h"
-#include "http_protocol.h"
 
-#include "gh_http.h"
 #include "gh_json.h"
-#include "gh_money.h"
 #include "gh_payments.h"
+#include "gh_private.h"
+#include "gh_rows.h"
 #include "gh_text.h"
-
-#define IDEMPOTENCY_KEY_MAX 300
-
-#define REFUSED(a) gh_pay_refused(a)
 
 /* The open statuses, as SQL. */
 #define SQL_OPEN "('READY', 'WAITING_FOR_DEPOSIT', 'FAILED')"
@@ -23,6 +19,8 @@
 const gh_db_stmt_t gh_payments_statements[] = {
     { "gh_pay_order",
       "SELECT " GH_SQL_ORDER_COLUMNS " FROM payment_orders WHERE order_id = %s" },
+    { "gh_pay_balance",
+      "SELECT remaining_points FROM users WHERE id = %lld" },
     { "gh_pay_credit",
       "WITH p AS (SELECT CAST(%s AS text) AS oid, CAST(%s AS text) AS pkey,"
       " CAST(%s AS timestamptz) AS approved),"
@@ -44,10 +42,6 @@ const gh_db_stmt_t gh_payments_statements[] = {
     { "gh_pay_pending",
       "SELECT id, amount, reason FROM payment_cancels WHERE order_id = %s AND status = 'PENDING'"
       " ORDER BY id" },
-    /* under the order's lock, so that two refunds never start at once */
-    { "gh_pay_cancel_begin",
-      "SELECT o_status, o_payment_key, o_amount, o_left, o_cancel_id, o_balance, o_pending"
-      " FROM payment_cancel_begin(CAST(%s AS bigint), %s, CAST(%s AS bigint), %s)" },
     { "gh_pay_cancel_done",
       "WITH c AS (UPDATE payment_cancels SET status = 'DONE', transaction_key = %s,"
       " updated_at = now() WHERE id = CAST(%s AS bigint) AND status = 'PENDING'"
@@ -68,144 +62,120 @@ const gh_db_stmt_t gh_payments_statements[] = {
     { NULL, NULL }
 };
 
-int gh_pay_amount(request_rec *r, json_object *obj, const char *name, gh_range_t range,
-                  apr_int64_t *out)
+/* GH_SQL_ORDER_COLUMNS, and how the admin routes show them. */
+static const gh_col_t order_cols[] = {
+    { "order_id", GH_COL_TEXT, "orderId" }, { "user_id", GH_COL_TEXT, "user_id" },
+    { "provider", GH_COL_TEXT, "provider" }, { "amount", GH_COL_INT, "amount" },
+    { "order_name", GH_COL_TEXT, "order_name" }, { "status", GH_COL_TEXT, "status" },
+    { "payment_key", GH_COL_TEXT, "payment_key" },
+    { "failure_code", GH_COL_TEXT, "failure_code" },
+    { "failure_message", GH_COL_TEXT, "failure_message" },
+    { "created_at", GH_COL_TIME, "created_at" }, { "approved_at", GH_COL_TIME, "approved_at" },
+    { "billing_name", GH_COL_TEXT, NULL }, { NULL, 0, NULL }
+};
+
+static const gh_col_t entry_cols[] = {          /* GH_SQL_POINTS_CREDIT */
+    { "outcome", GH_COL_TEXT, NULL }, { "o_id", GH_COL_TEXT, NULL },
+    { "o_user_id", GH_COL_TEXT, NULL }, { "o_amount", GH_COL_INT, NULL },
+    { "o_balance_after", GH_COL_TEXT, NULL }, { "o_reason", GH_COL_TEXT, NULL },
+    { NULL, 0, NULL }
+};
+
+static const gh_col_t sync_cols[] = {           /* gh_pay_sync */
+    { "o_pending", GH_COL_BOOL, NULL }, { "o_taken", GH_COL_INT, NULL },
+    { "o_closed", GH_COL_BOOL, NULL }, { NULL, 0, NULL }
+};
+
+static const gh_col_t pending_cols[] = {        /* gh_pay_pending */
+    { "id", GH_COL_TEXT, NULL }, { "amount", GH_COL_INT, NULL }, { "reason", GH_COL_TEXT, NULL },
+    { NULL, 0, NULL }
+};
+
+/* The one column of a statement that ends "SELECT count(*)". */
+static const gh_col_t count_cols[] = { { "count", GH_COL_INT, NULL }, { NULL, 0, NULL } };
+
+gh_result_t gh_pay_idempotency_key(request_rec *r, const char **key)
 {
-    return gh_http_int(r, obj, name, range.min, range.max, out);
+    *key = apr_table_get(r->headers_in, "Idempotency-Key");
+    return gh_pay_idempotency_key_check(*key);
 }
 
-int gh_pay_idempotency_key(request_rec *r, const char **key)
+void gh_pay_order_row(const char *const *row, gh_pay_order_t *o)
 {
-    const char *k = apr_table_get(r->headers_in, "Idempotency-Key");
-    apr_size_t n;
-
-    *key = k;
-    if (k == NULL) {
-        return OK;
-    }
-    for (n = 0; k[n] > 0x20 && k[n] < 0x7f; n++) {
-    }
-    if (n == 0 || k[n] != '\0' || n > IDEMPOTENCY_KEY_MAX) {
-        return gh_fail(r, GH_E_INVALID_REQUEST,
-                       "Idempotency-Key must be 1 to 300 printable ASCII characters.");
-    }
-    return OK;
+    o->row = row;
+    o->order_id = gh_rows_text(order_cols, row, "order_id");
+    o->status = gh_rows_text(order_cols, row, "status");
+    o->payment_key = gh_rows_text(order_cols, row, "payment_key");
+    o->amount = gh_rows_int(order_cols, row, "amount");
 }
 
-void gh_pay_order_row(const char **row, gh_pay_order_t *o)
-{
-    o->order_id = row[0];
-    o->user_id = row[1];
-    o->provider = row[2];
-    o->amount = apr_atoi64(row[3]);
-    o->order_name = row[4];
-    o->status = row[5];
-    o->payment_key = row[6];
-    o->failure_code = row[7];
-    o->failure_message = row[8];
-    o->created_at = row[9];
-    o->approved_at = row[10];
-    o->billing_name = row[11];
-}
-
-int gh_pay_load(request_rec *r, const char *order_id, gh_pay_order_t *o)
+gh_result_t gh_pay_load(request_rec *r, const char *order_id, gh_pay_order_t *o)
 {
     const char *args[] = { order_id };
     apr_array_header_t *rows;
-    int status;
+    gh_result_t res = gh_db_query(r, "gh_pay_order", 1, args, &rows);
 
-    if ((status = gh_answer(r, gh_db_query(r, "gh_pay_order", 1, args, &rows))) != OK) {
-        return status;
+    if (res.kind != GH_OK) {
+        return res;
     }
     if (rows->nelts == 0
-        || strcmp(APR_ARRAY_IDX(rows, 0, const char **)[2], "toss") != 0) {
-        return gh_fail(r, GH_E_ORDER_NOT_FOUND, "No such order.");
+        || strcmp(gh_rows_text(order_cols, gh_rows_row(rows, 0), "provider"), "toss") != 0) {
+        return gh_result(GH_NOT_FOUND, "order", "No such order.");
     }
-    gh_pay_order_row(APR_ARRAY_IDX(rows, 0, const char **), o);
-    return OK;
+    gh_pay_order_row(gh_rows_row(rows, 0), o);
+    return GH_RESULT_OK;
 }
 
-static void add_str(json_object *obj, const char *name, const char *v)
+json_object *gh_pay_order_json(const gh_pay_order_t *o)
 {
-    json_object_object_add(obj, name, v ? json_object_new_string(v) : NULL);
+    return gh_rows_object(order_cols, o->row);
 }
 
-json_object *gh_pay_order_json(request_rec *r, const gh_pay_order_t *o)
+gh_result_t gh_pay_balance(request_rec *r, const char *user_id, const char **points)
 {
-    json_object *j = gh_json_object(r->pool);
-
-    add_str(j, "orderId", o->order_id);
-    add_str(j, "user_id", o->user_id);
-    add_str(j, "provider", o->provider);
-    json_object_object_add(j, "amount", json_object_new_int64(o->amount));
-    add_str(j, "order_name", o->order_name);
-    add_str(j, "status", o->status);
-    add_str(j, "payment_key", o->payment_key);
-    add_str(j, "failure_code", o->failure_code);
-    add_str(j, "failure_message", o->failure_message);
-    add_str(j, "created_at", o->created_at);
-    add_str(j, "approved_at", o->approved_at);
-    return j;
-}
-
-/* The first column of a one-row result is a count. */
-static int counted(apr_array_header_t *rows)
-{
-    return rows->nelts > 0 && apr_atoi64(APR_ARRAY_IDX(rows, 0, const char **)[0]) > 0;
-}
-
-/* Toss's ISO 8601 time, or NULL when it is not one PostgreSQL would take. */
-static const char *iso_time(const char *t)
-{
-    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-
-    if (t == NULL || strlen(t) < sizeof(shape) - 1 || strlen(t) > 40) {
-        return NULL;
-    }
-    for (apr_size_t i = 0; t[i]; i++) {
-        char want = i < sizeof(shape) - 1 ? shape[i] : '\0';
-        if (want == 'd' ? !(t[i] >= '0' && t[i] <= '9')
-            : want ? t[i] != want : strchr("0123456789.:+-Z", t[i]) == NULL) {
-            return NULL;
-        }
-    }
-    return t;
-}
-
-int gh_pay_credit(request_rec *r, const char *order_id, const char *payment_key,
-                  const char *approved_at, int *credited)
-{
-    const char *args[] = { order_id, payment_key, iso_time(approved_at) };
+    const char *args[] = { user_id };
     apr_array_header_t *rows;
-    int status = gh_answer(r, gh_db_query(r, "gh_pay_credit", 3, args, &rows));
+    gh_result_t res = gh_db_query(r, "gh_pay_balance", 1, args, &rows);
 
-    *credited = status == OK && counted(rows);
+    *points = NULL;
+    if (res.kind == GH_OK && rows->nelts == 0) {
+        return gh_result(GH_NOT_FOUND, "user", "The user no longer exists.");
+    }
+    if (res.kind == GH_OK) {
+        *points = gh_rows_row(rows, 0)[0];
+    }
+    return res;
+}
+
+/* A "SELECT count(*)" statement counted a row. */
+static int counted(const apr_array_header_t *rows)
+{
+    return rows->nelts > 0 && gh_rows_int(count_cols, gh_rows_row(rows, 0), "count") > 0;
+}
+
+gh_result_t gh_pay_credit(request_rec *r, const char *order_id, const char *payment_key,
+                          const char *approved_at, int *credited)
+{
+    const char *args[] = { order_id, payment_key, gh_pay_iso_time(approved_at) };
+    apr_array_header_t *rows;
+    gh_result_t res = gh_db_query(r, "gh_pay_credit", 3, args, &rows);
+
+    *credited = res.kind == GH_OK && counted(rows);
     if (*credited) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "order %s paid and credited", order_id);
     }
-    return status;
+    return res;
 }
 
-int gh_pay_mark(request_rec *r, const char *order_id, const char *status, const char *code,
-                const char *message, int *changed)
+gh_result_t gh_pay_mark(request_rec *r, const char *order_id, const char *status,
+                        const char *code, const char *message, int *changed)
 {
     const char *args[] = { status, code, message, order_id, status };
     apr_array_header_t *rows;
-    int rv = gh_answer(r, gh_db_query(r, "gh_pay_mark", 5, args, &rows));
+    gh_result_t res = gh_db_query(r, "gh_pay_mark", 5, args, &rows);
 
-    *changed = rv == OK && rows->nelts > 0;
-    return rv;
-}
-
-int gh_pay_refused(const gh_tp_answer_t *a)
-{
-    return a->code && !gh_tp_transient(a) && a->http_status != HTTP_CONFLICT;
-}
-
-int gh_pay_open(const gh_pay_order_t *o)
-{
-    return strcmp(o->status, "READY") == 0 || strcmp(o->status, "FAILED") == 0
-           || strcmp(o->status, "WAITING_FOR_DEPOSIT") == 0;
+    *changed = res.kind == GH_OK && rows->nelts > 0;
+    return res;
 }
 
 static const char *int_text(request_rec *r, apr_int64_t v)
@@ -213,172 +183,162 @@ static const char *int_text(request_rec *r, apr_int64_t v)
     return apr_psprintf(r->pool, "%" APR_INT64_T_FMT, v);
 }
 
-int gh_pay_refund(request_rec *r, const char *payment_key, const char *cid,
-                  apr_int64_t amount, const char *reason, gh_tp_answer_t *a)
+gh_result_t gh_pay_refund(request_rec *r, const char *payment_key, const char *cid,
+                          apr_int64_t amount, const char *reason, gh_tp_answer_t *a)
 {
     json_object *body = gh_json_object(r->pool);
     apr_array_header_t *rows;
-    int status;
+    gh_result_t res;
 
     json_object_object_add(body, "cancelReason", json_object_new_string(reason));
     json_object_object_add(body, "cancelAmount", json_object_new_int64(amount));
     /* the key of this refund only: asking again never refunds twice */
-    if ((status = gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", payment_key, "/cancel",
-                                            NULL), body, apr_pstrcat(r->pool, "gh-cancel-", cid,
-                                                                     NULL), a)) != OK) {
-        return status;               /* held: the admin check settles it */
+    res = gh_tp_call(r, apr_pstrcat(r->pool, "/v1/payments/", payment_key, "/cancel", NULL),
+                     body, apr_pstrcat(r->pool, "gh-cancel-", cid, NULL), a);
+    if (res.kind != GH_OK) {
+        return res;                  /* held: the admin check settles it */
     }
-    if (REFUSED(a)) {
+    switch (gh_pay_refund_outcome(a)) {
+    case GH_REFUND_REFUSED: {
         const char *args[] = { a->code, cid };
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refund %s refused by Toss: %s; the points "
                       "are given back", cid, a->code);
-        return gh_answer(r, gh_db_query(r, "gh_pay_cancel_fail", 2, args, &rows));
+        return gh_db_query(r, "gh_pay_cancel_fail", 2, args, &rows);
     }
-    if (a->code == NULL && a->last_transaction_key) {
+    case GH_REFUND_MADE: {
         const char *args[] = { a->last_transaction_key, cid, int_text(r, a->balance_amount) };
-        return gh_answer(r, gh_db_query(r, "gh_pay_cancel_done", 3, args, &rows));
+        return gh_db_query(r, "gh_pay_cancel_done", 3, args, &rows);
     }
-    return OK;                       /* transient, or no key: still PENDING */
+    case GH_REFUND_HELD:
+    case GH_REFUND_UNCONFIRMED:
+        break;
+    }
+    return GH_RESULT_OK;             /* still PENDING */
 }
 
 /* Asks Toss again about every refund of o still PENDING. */
-static int settle_pending(request_rec *r, const gh_pay_order_t *o, int *changed)
+static gh_result_t settle_pending(request_rec *r, const gh_pay_order_t *o, int *changed)
 {
     const char *args[] = { o->order_id };
     apr_array_header_t *rows;
     gh_tp_answer_t a;
-    int status;
+    gh_result_t res = gh_db_query(r, "gh_pay_pending", 1, args, &rows);
 
-    if ((status = gh_answer(r, gh_db_query(r, "gh_pay_pending", 1, args, &rows))) != OK) {
-        return status;
-    }
-    for (int i = 0; i < rows->nelts; i++) {
-        const char **row = APR_ARRAY_IDX(rows, i, const char **);
-        if ((status = gh_pay_refund(r, o->payment_key, row[0], apr_atoi64(row[1]), row[2],
-                                    &a)) != OK) {
-            return status;
+    for (int i = 0; res.kind == GH_OK && i < rows->nelts; i++) {
+        const char *const *row = gh_rows_row(rows, i);
+        res = gh_pay_refund(r, o->payment_key, gh_rows_text(pending_cols, row, "id"),
+                            gh_rows_int(pending_cols, row, "amount"),
+                            gh_rows_text(pending_cols, row, "reason"), &a);
+        if (res.kind == GH_OK) {
+            gh_refund_e outcome = gh_pay_refund_outcome(&a);
+            *changed = *changed || outcome == GH_REFUND_MADE || outcome == GH_REFUND_REFUSED;
         }
-        *changed = *changed || REFUSED(&a) || (a.code == NULL && a.last_transaction_key);
     }
-    return OK;
+    return res;
 }
 
 /* Takes back, once each, the refunds Toss has made that are not ours. */
-static int sync_refunds(request_rec *r, const gh_pay_order_t *o, const gh_tp_answer_t *a,
-                        int *changed)
+static gh_result_t sync_refunds(request_rec *r, const gh_pay_order_t *o,
+                                const gh_tp_answer_t *a, int *changed)
 {
     const char **keys = apr_palloc(r->pool, sizeof(*keys) * (a->ncancels + 1));
     const char **amounts = apr_palloc(r->pool, sizeof(*amounts) * (a->ncancels + 1));
     const char **reasons = apr_palloc(r->pool, sizeof(*reasons) * (a->ncancels + 1));
-    const char *args[5], **row;
+    const char *args[5], *const *row;
     apr_array_header_t *rows;
-    int status;
+    gh_result_t res;
+    apr_int64_t taken;
 
     for (int i = 0; i < a->ncancels; i++) {
         keys[i] = a->cancels[i].transaction_key;
         amounts[i] = int_text(r, a->cancels[i].amount);
-        reasons[i] = a->cancels[i].reason && gh_utf8_length(a->cancels[i].reason) <= 200
-                     && !gh_has_control(a->cancels[i].reason) ? a->cancels[i].reason : NULL;
+        reasons[i] = gh_pay_toss_reason(a->cancels[i].reason);
     }
     args[0] = o->order_id;
     args[1] = gh_pg_array(r->pool, keys, a->ncancels);
     args[2] = gh_pg_array(r->pool, amounts, a->ncancels);
     args[3] = gh_pg_array(r->pool, reasons, a->ncancels);
     args[4] = int_text(r, a->balance_amount);
-    if ((status = gh_answer(r, gh_db_query(r, "gh_pay_sync", 5, args, &rows))) != OK) {
-        return status;
+    if ((res = gh_db_query(r, "gh_pay_sync", 5, args, &rows)).kind != GH_OK) {
+        return res;
     }
-    row = APR_ARRAY_IDX(rows, 0, const char **);
-    if (apr_atoi64(row[1]) > 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "order %s: %s refund(s) made at Toss "
-                      "taken back (GET /admin/debts lists them)", o->order_id, row[1]);
+    row = gh_rows_row(rows, 0);
+    taken = gh_rows_int(sync_cols, row, "o_taken");
+    if (taken > 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "order %s: %" APR_INT64_T_FMT " refund(s) "
+                      "made at Toss taken back (GET /admin/debts lists them)", o->order_id, taken);
     }
-    *changed = *changed || apr_atoi64(row[1]) > 0 || row[2][0] == 't';
-    return OK;
+    *changed = *changed || taken > 0 || gh_rows_bool(sync_cols, row, "o_closed");
+    return res;
 }
 
-static int reconcile_open(request_rec *r, gh_pay_order_t *o, const gh_tp_answer_t *a,
-                          int *changed)
+/* Carries out gh_pay_plan for an open order. */
+static gh_result_t settle_open(request_rec *r, const gh_pay_order_t *o,
+                               const gh_tp_answer_t *a, const gh_pay_plan_t *plan, int *changed)
 {
-    if (strcmp(a->status, "DONE") == 0 || strcmp(a->status, "PARTIAL_CANCELED") == 0) {
+    switch (plan->step) {
+    case GH_PAY_CREDIT:
         return gh_pay_credit(r, o->order_id, a->payment_key, a->approved_at, changed);
+    case GH_PAY_MARK:
+        return gh_pay_mark(r, o->order_id, plan->status, plan->code, plan->message, changed);
+    case GH_PAY_MISMATCH:
+    case GH_PAY_STAY:
+        break;
     }
-    if (strcmp(a->status, "WAITING_FOR_DEPOSIT") == 0) {
-        return gh_pay_mark(r, o->order_id, "WAITING_FOR_DEPOSIT", NULL, NULL, changed);
-    }
-    if (strcmp(a->status, "CANCELED") == 0) {
-        return gh_pay_mark(r, o->order_id, "CANCELLED", a->status,
-                           "Cancelled at Toss before it was paid here.", changed);
-    }
-    if (strcmp(a->status, "ABORTED") == 0 || strcmp(a->status, "EXPIRED") == 0) {
-        return gh_pay_mark(r, o->order_id, "FAILED", a->status,
-                           "The payment was not completed at Toss.", changed);
-    }
-    return OK;
+    return GH_RESULT_OK;
 }
 
-int gh_pay_reconcile(request_rec *r, gh_pay_order_t *o, const gh_tp_answer_t *a,
-                     int settle_pending_refunds, int *changed)
+gh_result_t gh_pay_reconcile(request_rec *r, gh_pay_order_t *o, const gh_tp_answer_t *a,
+                             int settle_pending_refunds, int *changed)
 {
-    int status = OK;
+    gh_pay_plan_t plan = gh_pay_plan(o, a);
+    gh_result_t res = GH_RESULT_OK;
 
     *changed = 0;
-    if (strcmp(a->order_id, o->order_id) != 0 || a->total_amount != o->amount) {
+    if (plan.step == GH_PAY_MISMATCH) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "Toss payment %s (order %s, %" APR_INT64_T_FMT
                       " won) does not match order %s (%" APR_INT64_T_FMT " won); left alone",
                       a->payment_key, a->order_id, a->total_amount, o->order_id, o->amount);
-        return gh_fail(r, GH_E_PAYMENT_MISMATCH,
-                       "Toss's payment does not match this order.");
+        return gh_result(GH_CONFLICT, "payment_mismatch",
+                         "Toss's payment does not match this order.");
     }
-    if (gh_pay_open(o) && ((status = reconcile_open(r, o, a, changed)) != OK
-                           || (status = gh_pay_load(r, o->order_id, o)) != OK)) {
-        return status;
+    if (gh_pay_open(o) && ((res = settle_open(r, o, a, &plan, changed)).kind != GH_OK
+                           || (res = gh_pay_load(r, o->order_id, o)).kind != GH_OK)) {
+        return res;
     }
     /* a paid order: its refunds, whatever Toss's status says */
-    if (strcmp(o->status, "DONE") == 0) {
-        if ((settle_pending_refunds && (status = settle_pending(r, o, changed)) != OK)
-            || (status = sync_refunds(r, o, a, changed)) != OK) {
-            return status;
+    if (gh_pay_refunds_due(o)) {
+        if ((settle_pending_refunds && (res = settle_pending(r, o, changed)).kind != GH_OK)
+            || (res = sync_refunds(r, o, a, changed)).kind != GH_OK) {
+            return res;
         }
     }
     return gh_pay_load(r, o->order_id, o);
 }
 
-int gh_pay_entry_check(request_rec *r, const gh_pay_entry_t *e, const char *user_id,
-                       apr_int64_t amount, const char *reason)
+gh_result_t gh_pay_points_entry(request_rec *r, const char *label, const char *user_id,
+                                apr_int64_t amount, const char *reason, const char *src,
+                                const char *actor, gh_pay_entry_t *e)
 {
-    if (e->replay && ((e->delta < 0 ? -e->delta : e->delta) != amount
-                      || strcmp(e->reason, reason) != 0 || strcmp(e->user_id, user_id) != 0)) {
-        return gh_fail(r, GH_E_IDEMPOTENCY_KEY_REUSED,
-                       "This Idempotency-Key was used for a different request.");
-    }
-    return OK;
-}
-
-int gh_pay_points_entry(request_rec *r, const char *label, const char *user_id,
-                        apr_int64_t amount, const char *reason, const char *src,
-                        const char *actor, gh_pay_entry_t *e)
-{
-    const char *args[] = { user_id, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, amount),
-                           reason, src, actor };
+    const char *args[] = { user_id, int_text(r, amount), reason, src, actor };
+    const char *const *row;
     apr_array_header_t *rows;
-    const char **row;
-    int status = gh_answer(r, gh_db_query(r, label, 5, args, &rows));
+    gh_result_t res = gh_db_query(r, label, 5, args, &rows);
 
-    if (status == HTTP_CONFLICT) {      /* the same src committed first: replay it */
-        status = gh_answer(r, gh_db_query(r, label, 5, args, &rows));
+    if (res.kind == GH_CONFLICT) {      /* the same src committed first: replay it */
+        res = gh_db_query(r, label, 5, args, &rows);
     }
     memset(e, 0, sizeof(*e));
-    if (status != OK || rows->nelts == 0) {
-        return status;
+    if (res.kind != GH_OK || rows->nelts == 0) {
+        return res;
     }
-    row = APR_ARRAY_IDX(rows, 0, const char **);
+    row = gh_rows_row(rows, 0);
     e->made = 1;
-    e->replay = strcmp(row[0], "replay") == 0;
-    e->id = row[1];
-    e->user_id = row[2];
-    e->delta = apr_atoi64(row[3]);
-    e->balance_after = row[4];
-    e->reason = row[5];
-    return gh_pay_entry_check(r, e, user_id, amount, reason);
+    e->replay = strcmp(gh_rows_text(entry_cols, row, "outcome"), "replay") == 0;
+    e->id = gh_rows_text(entry_cols, row, "o_id");
+    e->user_id = gh_rows_text(entry_cols, row, "o_user_id");
+    e->delta = gh_rows_int(entry_cols, row, "o_amount");
+    e->balance_after = gh_rows_text(entry_cols, row, "o_balance_after");
+    e->reason = gh_rows_text(entry_cols, row, "o_reason");
+    return gh_pay_entry_check(e, user_id, amount, reason);
 }

@@ -62,6 +62,9 @@ int main(void)
     run_suite(root, "cognito", test_cognito_refusal);
     run_suite(root, "batch", test_batch);
     run_suite(root, "page", test_page);
+    run_suite(root, "rows", test_rows);
+    run_suite(root, "toss_answer", test_toss_answer);
+    run_suite(root, "pay_rules", test_pay_rules);
 
     apr_pool_destroy(root);
     fflush(stderr);

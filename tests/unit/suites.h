@@ -25,5 +25,8 @@ void test_link(apr_pool_t *p);
 void test_cognito_refusal(apr_pool_t *p);
 void test_batch(apr_pool_t *p);
 void test_page(apr_pool_t *p);
+void test_rows(apr_pool_t *p);
+void test_toss_answer(apr_pool_t *p);
+void test_pay_rules(apr_pool_t *p);
 
 #endif
