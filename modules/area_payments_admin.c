@@ -93,7 +93,7 @@ static const gh_reason_map_t errors[] = {
 
 static int answer(request_rec *r, gh_result_t res)
 {
-    return res.kind == GH_OK ? OK : gh_fail_mapped(r, res, errors);
+    return gh_answer_mapped(r, res, errors);
 }
 
 /* A user id: decimal digits, as a JSON integer or string or a path part. */

@@ -52,7 +52,7 @@ static const gh_reason_map_t errors[] = {
 
 static int answer(request_rec *r, gh_result_t res)
 {
-    return res.kind == GH_OK ? OK : gh_fail_mapped(r, res, errors);
+    return gh_answer_mapped(r, res, errors);
 }
 
 static int balance(request_rec *r, const gh_route_params_t *params)
