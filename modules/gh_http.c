@@ -131,7 +131,7 @@ int gh_http_route_index(request_rec *r, const gh_route_t *table)
  * JSON body read into memory, so an unset one is the module's default.
  * GameHoneyMaxBody, the directive this one replaces, may only lower it:
  * core's HTTP input filter enforces LimitRequestBody by itself. */
-apr_off_t gh_http_body_limit(request_rec *r)
+static apr_off_t body_limit(request_rec *r)
 {
     const core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
     const gh_dir_conf_t *dc = gh_dir_conf(r);
@@ -142,7 +142,7 @@ apr_off_t gh_http_body_limit(request_rec *r)
 
 int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len)
 {
-    apr_off_t limit = gh_http_body_limit(r);
+    apr_off_t limit = body_limit(r);
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
     apr_bucket_brigade *bb, *kept;
     apr_off_t total = 0;

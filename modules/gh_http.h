@@ -43,12 +43,10 @@ const char *gh_http_mount(request_rec *r);
 /* r's path relative to its area's mount, or NULL when outside it. */
 const char *gh_http_area_path(request_rec *r);
 
-/* The largest body r's area reads: LimitRequestBody when set and not 0,
- * else 65536; GameHoneyMaxBody, its deprecated alias, may lower it. */
-apr_off_t gh_http_body_limit(request_rec *r);
-
-/* Reads the whole request body, bounded by gh_http_body_limit (413 beyond
- * it). The buffer is NUL-terminated. Returns OK or a failed status. */
+/* Reads the whole request body, bounded by LimitRequestBody when set and
+ * not 0, else 65536 (GameHoneyMaxBody, its deprecated alias, may lower it),
+ * 413 beyond it. The buffer is NUL-terminated. Returns OK or a failed
+ * status. */
 int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len);
 
 /* Reads the body as JSON (application/json or no Content-Type). Returns

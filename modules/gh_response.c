@@ -39,7 +39,7 @@ static const gh_err_e kind_errors[] = {
     [GH_INTERNAL]         = GH_E_INTERNAL_ERROR,
 };
 
-int gh_err_status(gh_err_e err)
+static int err_status(gh_err_e err)
 {
     return err < GH_E__COUNT ? registry[err].status : HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -49,7 +49,7 @@ const char *gh_err_code(gh_err_e err)
     return err < GH_E__COUNT ? registry[err].code : "internal_error";
 }
 
-const char *gh_err_message(gh_err_e err)
+static const char *err_message(gh_err_e err)
 {
     return err < GH_E__COUNT ? registry[err].message : "An internal error occurred.";
 }
@@ -65,8 +65,7 @@ static int record(request_rec *r, int status, const char *code, const char *mess
 
 int gh_fail(request_rec *r, gh_err_e err, const char *message)
 {
-    return record(r, gh_err_status(err), gh_err_code(err),
-                  message ? message : gh_err_message(err));
+    return record(r, err_status(err), gh_err_code(err), message ? message : err_message(err));
 }
 
 /* The registry's row httpd's own errors of status become, or -1. */
@@ -115,7 +114,8 @@ int gh_answer_mapped(request_rec *r, gh_result_t res, const gh_reason_map_t *map
     return res.kind == GH_OK ? OK : gh_fail_mapped(r, res, map);
 }
 
-void gh_response_failure(const request_rec *r, const char **code, const char **message)
+/* The code and message gh_fail last recorded on r (NULL when none). */
+static void recorded(const request_rec *r, const char **code, const char **message)
 {
     *code = apr_table_get(r->notes, NOTE_CODE);
     *message = apr_table_get(r->notes, NOTE_MESSAGE);
@@ -165,7 +165,7 @@ int gh_response_error_document(request_rec *r, int lookup_uri)
         r->status = HTTP_FORBIDDEN;
         apr_table_unset(r->err_headers_out, "WWW-Authenticate");
     }
-    gh_response_failure(r->prev, &code, &message);
+    recorded(r->prev, &code, &message);
     /* the recorded reason only if it is the reason for this status */
     if (code == NULL || message == NULL
         || apr_atoi64(apr_table_get(r->prev->notes, NOTE_STATUS)) != r->status) {

@@ -16,10 +16,8 @@
  * an internal redirect, never from outside. */
 #define GH_ERROR_URI "/.gamehoney/error"
 
-/* The registry's status, code and default message of err. */
-int gh_err_status(gh_err_e err);
+/* The registry's code of err, for a body an area writes itself. */
 const char *gh_err_code(gh_err_e err);
-const char *gh_err_message(gh_err_e err);
 
 /* Records why a request fails and returns err's status, for a handler or
  * hook to return: `return gh_fail(r, GH_E_INVALID_REQUEST, "...")`; a NULL
@@ -51,9 +49,6 @@ int gh_answer(request_rec *r, gh_result_t res);
 
 /* As gh_answer, with an area's map for the failures (gh_fail_mapped). */
 int gh_answer_mapped(request_rec *r, gh_result_t res, const gh_reason_map_t *map);
-
-/* The code and message gh_fail last recorded on r (NULL when none). */
-void gh_response_failure(const request_rec *r, const char **code, const char **message);
 
 /* Renders httpd's own error responses for r as JSON (called for every
  * request in a gamehoney area, and by AuthType GameHoney anywhere). */
