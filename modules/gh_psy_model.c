@@ -230,12 +230,14 @@ int gh_psy_parse_answers(apr_pool_t *p, json_object *answers, gh_psy_submission_
         }
         if (!json_object_object_get_ex(a, "question_id", &q)
             || positive_id(q, &out->answers[i].question_id) != 0) {
-            *err = apr_psprintf(p, "answers[%" APR_SIZE_T_FMT "].question_id must be a positive integer.", i);
+            *err = apr_psprintf(p, "answers[%" APR_SIZE_T_FMT "].question_id must be a positive"
+                                " integer.", i);
             return -1;
         }
         if (!json_object_object_get_ex(a, "option_id", &o)
             || positive_id(o, &out->answers[i].option_id) != 0) {
-            *err = apr_psprintf(p, "answers[%" APR_SIZE_T_FMT "].option_id must be a positive integer.", i);
+            *err = apr_psprintf(p, "answers[%" APR_SIZE_T_FMT "].option_id must be a positive"
+                                " integer.", i);
             return -1;
         }
     }
