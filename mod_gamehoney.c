@@ -50,6 +50,7 @@ extern const gh_area_t gh_area_payaction;
 extern const gh_area_t gh_area_chat;
 extern const gh_area_t gh_area_chat_ws;
 extern const gh_area_t gh_area_metrics;
+extern const gh_area_t gh_area_analysis;
 
 static const gh_area_t *const areas[] = {
     &gh_area_toss_unlink,
@@ -63,6 +64,7 @@ static const gh_area_t *const areas[] = {
     &gh_area_chat,
     &gh_area_chat_ws,
     &gh_area_metrics,
+    &gh_area_analysis,
     NULL
 };
 

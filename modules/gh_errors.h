@@ -80,6 +80,11 @@
     X(BAD_WEBSOCKET_KEY,      "bad_websocket_key",      400, 0, "Sec-WebSocket-Key is not a 16-byte base64 value.") \
     X(UNSUPPORTED_VERSION,    "unsupported_version",    426, 0, "Only WebSocket version 13 is supported.") \
     X(CHAT_UNAVAILABLE,       "chat_unavailable",       503, 0, "Chat is unavailable on this server.") \
+    /* the psychology test and its results */ \
+    X(INVALID_ANSWERS,        "invalid_answers",        400, 0, "The answers do not fit the question set.") \
+    X(SUBMISSION_REUSED,      "submission_reused",      409, 0, "This submission id was used for other answers.") \
+    X(PSY_TEST_UNAVAILABLE,   "psy_test_unavailable",   503, 0, "No psy-test question set is published.") \
+    X(RESULT_NOT_FOUND,       "result_not_found",       404, 0, "No such analysis result.") \
     /* metrics */ \
     X(METRICS_UNAVAILABLE,    "metrics_unavailable",    503, 0, "The metrics are not available.")
 

@@ -144,6 +144,29 @@ const char *gh_psy_set_check(apr_pool_t *p, const gh_psy_set_t *set)
     return NULL;
 }
 
+gh_psy_set_t *gh_psy_set_copy(apr_pool_t *p, const gh_psy_set_t *set)
+{
+    gh_psy_set_t *copy = gh_psy_set_make(p, set->version, set->title);
+
+    for (int i = 0; i < set->questions->nelts; i++) {
+        const gh_psy_question_t *q = question_at(set, i);
+        gh_psy_question_t *cq = gh_psy_set_question(p, copy, q->id, q->ord, q->text);
+        for (int k = 0; k < q->options->nelts; k++) {
+            const gh_psy_option_t *o = &APR_ARRAY_IDX(q->options, k, gh_psy_option_t);
+            gh_psy_option_t *co = gh_psy_set_option(p, cq, o->id, o->ord, o->text);
+            memcpy(co->weights, o->weights, sizeof(co->weights));
+        }
+    }
+    for (int d = 0; d < GH_PSY_TENDENCIES; d++) {
+        const gh_psy_character_t *c = &set->characters[d];
+        if (c->name) {
+            gh_psy_set_character(p, copy, gh_psy_dims[d], c->name, c->image_url, c->summary,
+                                 c->coaching_tips);
+        }
+    }
+    return copy;
+}
+
 const gh_psy_question_t *gh_psy_set_find(const gh_psy_set_t *set, apr_int64_t question_id)
 {
     for (int i = 0; i < set->questions->nelts; i++) {

@@ -76,6 +76,9 @@ int gh_psy_set_character(apr_pool_t *p, gh_psy_set_t *set, const char *dimension
  * with an option, a character for every tendency; else what is missing. */
 const char *gh_psy_set_check(apr_pool_t *p, const gh_psy_set_t *set);
 
+/* A deep copy of set in p (for a cache that outlives the request). */
+gh_psy_set_t *gh_psy_set_copy(apr_pool_t *p, const gh_psy_set_t *set);
+
 /* The question with that id, or NULL. */
 const gh_psy_question_t *gh_psy_set_find(const gh_psy_set_t *set, apr_int64_t question_id);
 

@@ -66,6 +66,24 @@ static void test_set(void)
     CHECK_INT_EQ(gh_psy_set_character(g_pool, set, "preference_social", "x", "", "", ""), -1);
     CHECK_INT_EQ(gh_psy_set_character(g_pool, set, "nothing", "x", "", "", ""), -1);
     CHECK_NULL(gh_psy_set_check(g_pool, set));
+    {   /* a copy scores as the original does */
+        apr_pool_t *sub;
+        gh_psy_set_t *copy;
+        gh_psy_answer_t a[3] = { { 10, 103 }, { 20, 202 }, { 30, 302 } };
+        gh_psy_result_t r1, r2;
+        apr_pool_create(&sub, g_pool);
+        copy = gh_psy_set_copy(sub, set);
+        CHECK_NULL(gh_psy_set_check(g_pool, copy));
+        CHECK_INT_EQ(copy->version, 3);
+        CHECK_STR_EQ(copy->title, "test");
+        CHECK_STR_EQ(gh_psy_set_find(copy, 30)->text, "q3");
+        gh_psy_score(g_pool, set, a, 3, &r1);
+        gh_psy_score(g_pool, copy, a, 3, &r2);
+        CHECK_MEM_EQ(r1.scores, sizeof(r1.scores), r2.scores, sizeof(r2.scores));
+        CHECK_STR_EQ(r2.summary, r1.summary);
+        CHECK_STR_EQ(copy->characters[4].image_url, "/i.png");
+        apr_pool_destroy(sub);
+    }
     CHECK_STR_EQ(gh_psy_set_check(g_pool, empty), "psy version 4 has no questions");
     q = gh_psy_set_question(g_pool, empty, 7, 1, "q");
     CHECK_STR_EQ(gh_psy_set_check(g_pool, empty), "psy version 4: question 7 has no options");
