@@ -147,21 +147,33 @@ UPDATE psy_versions SET published_at = now() WHERE version = 1;
 --           answers (or another version): nothing stored, no result
 --   user    no such active user: nothing stored
 --   read    a read of the user's own result (psy_result_read)
+CREATE TYPE psy_result AS (
+    o_outcome text, o_id bigint, o_version integer, o_character_name text,
+    o_character_image_url text, o_summary text, o_coaching_tips text,
+    o_tendency_extraversion smallint, o_tendency_openness smallint,
+    o_tendency_conscientiousness smallint, o_tendency_agreeableness smallint,
+    o_tendency_stability smallint, o_preference_activity smallint,
+    o_preference_social smallint, o_preference_creative smallint,
+    o_created_at timestamptz);
+
+-- An outcome and a result row (NULL: an outcome alone).
+CREATE FUNCTION psy_result_of(p_outcome text, r analysis_results) RETURNS psy_result
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT p_outcome, r.id, r.version, r.character_name, r.character_image_url, r.summary,
+           r.coaching_tips, r.tendency_extraversion, r.tendency_openness,
+           r.tendency_conscientiousness, r.tendency_agreeableness, r.tendency_stability,
+           r.preference_activity, r.preference_social, r.preference_creative, r.created_at
+$$;
+
 CREATE FUNCTION psy_submit(p_user bigint, p_submission text, p_version integer,
                            p_questions bigint[], p_options bigint[], p_character_name text,
                            p_character_image_url text, p_summary text, p_coaching_tips text,
                            p_scores smallint[])
-RETURNS TABLE (o_outcome text, o_id bigint, o_version integer, o_character_name text,
-               o_character_image_url text, o_summary text, o_coaching_tips text,
-               o_tendency_extraversion smallint, o_tendency_openness smallint,
-               o_tendency_conscientiousness smallint, o_tendency_agreeableness smallint,
-               o_tendency_stability smallint, o_preference_activity smallint,
-               o_preference_social smallint, o_preference_creative smallint,
-               o_created_at timestamptz)
-LANGUAGE plpgsql AS $$
+RETURNS SETOF psy_result LANGUAGE plpgsql AS $$
 DECLARE
     sid bigint;
     same boolean;
+    res analysis_results;
 BEGIN
     -- a concurrent insert of the same (user, submission id) makes this wait
     -- for it, then do nothing: the replay path below reads what it stored
@@ -172,8 +184,7 @@ BEGIN
     IF sid IS NOT NULL THEN
         INSERT INTO psy_answers (session_id, question_id, option_id)
         SELECT sid, a.q, a.o FROM unnest(p_questions, p_options) AS a(q, o);
-        o_outcome := 'new';
-        INSERT INTO analysis_results AS r
+        INSERT INTO analysis_results
                (user_id, session_id, version, character_name, character_image_url, summary,
                 coaching_tips, tendency_extraversion, tendency_openness,
                 tendency_conscientiousness, tendency_agreeableness, tendency_stability,
@@ -181,17 +192,8 @@ BEGIN
         VALUES (p_user, sid, p_version, p_character_name, p_character_image_url, p_summary,
                 p_coaching_tips, p_scores[1], p_scores[2], p_scores[3], p_scores[4],
                 p_scores[5], p_scores[6], p_scores[7], p_scores[8])
-        RETURNING r.id, r.version, r.character_name, r.character_image_url, r.summary,
-                  r.coaching_tips, r.tendency_extraversion, r.tendency_openness,
-                  r.tendency_conscientiousness, r.tendency_agreeableness, r.tendency_stability,
-                  r.preference_activity, r.preference_social, r.preference_creative,
-                  r.created_at
-             INTO o_id, o_version, o_character_name, o_character_image_url, o_summary,
-                  o_coaching_tips, o_tendency_extraversion, o_tendency_openness,
-                  o_tendency_conscientiousness, o_tendency_agreeableness,
-                  o_tendency_stability, o_preference_activity, o_preference_social,
-                  o_preference_creative, o_created_at;
-        RETURN NEXT;
+        RETURNING * INTO res;
+        RETURN NEXT psy_result_of('new', res);
         RETURN;
     END IF;
     SELECT s.id, s.version = p_version AND NOT EXISTS (
@@ -203,42 +205,21 @@ BEGIN
                         WHERE a.session_id = s.id))
       INTO sid, same
       FROM psy_test_sessions s WHERE s.user_id = p_user AND s.submission_id = p_submission;
-    IF sid IS NULL THEN
-        o_outcome := 'user';
-        RETURN NEXT;
+    IF sid IS NULL OR NOT same THEN
+        RETURN NEXT psy_result_of(CASE WHEN sid IS NULL THEN 'user' ELSE 'reused' END, NULL);
         RETURN;
     END IF;
-    IF NOT same THEN
-        o_outcome := 'reused';
-        RETURN NEXT;
-        RETURN;
-    END IF;
-    RETURN QUERY
-    SELECT 'replay', r.id, r.version, r.character_name, r.character_image_url, r.summary,
-           r.coaching_tips, r.tendency_extraversion, r.tendency_openness,
-           r.tendency_conscientiousness, r.tendency_agreeableness, r.tendency_stability,
-           r.preference_activity, r.preference_social, r.preference_creative, r.created_at
-      FROM analysis_results r WHERE r.session_id = sid;
+    RETURN QUERY SELECT (psy_result_of('replay', r)).* FROM analysis_results r
+                  WHERE r.session_id = sid;
 END $$;
 
 -- The user's own result by id, marked viewed the first time (home's
 -- unread count); no row for another user's or an unknown id.
 CREATE FUNCTION psy_result_read(p_user bigint, p_id bigint)
-RETURNS TABLE (o_outcome text, o_id bigint, o_version integer, o_character_name text,
-               o_character_image_url text, o_summary text, o_coaching_tips text,
-               o_tendency_extraversion smallint, o_tendency_openness smallint,
-               o_tendency_conscientiousness smallint, o_tendency_agreeableness smallint,
-               o_tendency_stability smallint, o_preference_activity smallint,
-               o_preference_social smallint, o_preference_creative smallint,
-               o_created_at timestamptz)
-LANGUAGE plpgsql AS $$
+RETURNS SETOF psy_result LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE analysis_results r SET viewed_at = now()
      WHERE r.id = p_id AND r.user_id = p_user AND r.viewed_at IS NULL;
-    RETURN QUERY
-    SELECT 'read', r.id, r.version, r.character_name, r.character_image_url, r.summary,
-           r.coaching_tips, r.tendency_extraversion, r.tendency_openness,
-           r.tendency_conscientiousness, r.tendency_agreeableness, r.tendency_stability,
-           r.preference_activity, r.preference_social, r.preference_creative, r.created_at
-      FROM analysis_results r WHERE r.id = p_id AND r.user_id = p_user;
+    RETURN QUERY SELECT (psy_result_of('read', r)).* FROM analysis_results r
+                  WHERE r.id = p_id AND r.user_id = p_user;
 END $$;
