@@ -381,12 +381,15 @@ def test_wrong_methods(server, user):
     assert_error(r, 404, "not_found")
 
 
-def test_a_removed_user_stores_nothing(server, user, pg):
+def test_a_disabled_or_removed_user_stores_nothing(server, user, pg):
     uid, auth = person(user)
     body = {"client_submission_id": sid(), "answers": answers(picks_of(current(server, auth)))}
     pg.query("UPDATE users SET is_active = false WHERE id = %s", (uid,))
-    r = submit(server, auth, body)
-    assert r.status_code in (401, 403, 404), r.text
+    assert_error(submit(server, auth, body), 401, "invalid_token")
+    assert rows(pg, uid) == (0, 0, 0)
+    uid, auth = person(user)
+    pg.query("DELETE FROM users WHERE id = %s", (uid,))
+    assert_error(submit(server, auth, body), 401, "invalid_token")
     assert rows(pg, uid) == (0, 0, 0)
 
 
