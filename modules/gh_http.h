@@ -56,6 +56,14 @@ int gh_http_read_json(request_rec *r, json_object **out);
 /* As gh_http_read_json, for a body that must be a JSON object. */
 int gh_http_read_object(request_rec *r, json_object **out);
 
+/* As gh_http_read_object; an empty body (no bytes at all) is an empty
+ * object, for a POST whose every field is optional. */
+int gh_http_read_object_or_empty(request_rec *r, json_object **out);
+
+/* OK when every member of obj is named in names (ended by NULL); else 400
+ * invalid_request "unknown field: <name>." */
+int gh_http_known_fields(request_rec *r, json_object *obj, const char *const *names);
+
 /* A string member of a request object: *out NULL when absent and not
  * required; otherwise 1 to max characters without control characters.
  * OK or 400 naming the field. */
