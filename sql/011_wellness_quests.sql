@@ -111,7 +111,7 @@ END $$;
 -- Completes the user's quest qid under its row's lock: when its progress
 -- reached the target, credits its reward once through the ledger
 -- (points_credit, source 'quest' / qid) and records the entry, in one
--- transaction. o_outcome: 'completed', 'replay' (completed before: its
+-- transaction. o_outcome: 'paid', 'replay' (completed before: its
 -- entry), 'not_found', 'not_ready' or 'expired' (nothing changed).
 CREATE FUNCTION quest_complete(uid bigint, qid bigint, who text)
 RETURNS TABLE (o_outcome text, o_quest json, o_ledger_id bigint, o_amount bigint,
@@ -144,7 +144,7 @@ BEGIN
                                            qid::text, who);
         UPDATE user_quests uq SET completed_at = now(), ledger_id = c.o_id
          WHERE uq.id = qid RETURNING * INTO q;
-        o_outcome := 'completed';
+        o_outcome := 'paid';
         o_ledger_id := c.o_id;
         o_amount := c.o_amount;
         o_balance_after := c.o_balance_after;
