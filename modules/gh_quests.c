@@ -45,7 +45,7 @@ static const gh_col_t history_cols[] = {        /* gh_quests_history */
 };
 
 static const gh_col_t home_cols[] = {           /* gh_home */
-    { "home", GH_COL_JSON, NULL }, { NULL, 0, NULL }
+    { "home", GH_COL_TEXT, NULL }, { NULL, 0, NULL }
 };
 
 /* The outcomes of quest_progress and quest_complete that change nothing. */
@@ -188,13 +188,14 @@ gh_result_t gh_quests_history(request_rec *r, const char *user_id, const gh_page
     return res;
 }
 
-gh_result_t gh_quests_home(request_rec *r, const char *user_id, json_object **home)
+gh_result_t gh_quests_home(request_rec *r, const char *user_id, const char **home)
 {
     const char *args[] = { user_id }, *const *row;
     gh_result_t res = one_row(r, "gh_home", 1, args, &row);
 
-    if (res.kind != GH_OK || (res = json_col(r, home_cols, row, "home", home)).kind != GH_OK) {
+    if (res.kind != GH_OK) {
         return res;
     }
+    *home = gh_rows_text(home_cols, row, "home");
     return *home ? res : no_user;
 }

@@ -43,7 +43,9 @@ gh_result_t gh_quests_complete(request_rec *r, const char *user_id, const char *
 gh_result_t gh_quests_history(request_rec *r, const char *user_id, const gh_page_t *page,
                               json_object **out);
 
-/* GET /api/home's whole answer: OK, GH_NOT_FOUND "user", or a failure. */
-gh_result_t gh_quests_home(request_rec *r, const char *user_id, json_object **home);
+/* GET /api/home's whole answer, as the JSON text the database built (it
+ * goes out as it is: no parse and no second serialisation on the hot
+ * path): OK, GH_NOT_FOUND "user", or a failure. */
+gh_result_t gh_quests_home(request_rec *r, const char *user_id, const char **home);
 
 #endif
