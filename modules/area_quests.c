@@ -94,18 +94,12 @@ static int complete(request_rec *r, const gh_route_params_t *params)
 
 static int history(request_rec *r, const gh_route_params_t *params)
 {
-    const char *cursor, *limit;
-    apr_table_t *qs;
     gh_page_t page;
     json_object *out;
     int status;
 
     (void)params;
-    if ((status = gh_http_query(r, &qs)) != OK
-        || (status = gh_http_query_one(r, qs, "cursor", &cursor)) != OK
-        || (status = gh_http_query_one(r, qs, "limit", &limit)) != OK
-        || (status = gh_answer(r, gh_page_read(r->pool, cursor, limit, PAGE_DEFAULT, PAGE_MAX,
-                                               &page))) != OK
+    if ((status = gh_http_page(r, PAGE_DEFAULT, PAGE_MAX, &page)) != OK
         || (status = answer(r, gh_quests_history(r, r->user, &page, &out))) != OK) {
         return status;
     }

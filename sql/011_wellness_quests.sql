@@ -23,9 +23,17 @@ CREATE FUNCTION quest_today() RETURNS date LANGUAGE sql STABLE AS $$
     SELECT (now() AT TIME ZONE 'Asia/Seoul')::date
 $$;
 
--- A quest as the API shows it. Status: completed (rewarded), expired (its
--- period is over, never rewarded), ready (progress reached the target) or
--- in_progress.
+-- A quest's status: completed (rewarded), expired (its period is over,
+-- never rewarded), ready (progress reached the target) or in_progress.
+CREATE FUNCTION quest_status(q user_quests, today date) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN q.completed_at IS NOT NULL THEN 'completed'
+                WHEN today < q.period_start OR today >= q.period_end THEN 'expired'
+                WHEN q.progress >= q.target THEN 'ready'
+                ELSE 'in_progress' END
+$$;
+
+-- A quest as the API shows it.
 CREATE FUNCTION quest_json(q user_quests, t quest_templates, today date) RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
@@ -33,10 +41,7 @@ LANGUAGE sql STABLE AS $$
         'period', t.period, 'period_start', to_char(q.period_start, 'YYYY-MM-DD'),
         'period_end', to_char(q.period_end, 'YYYY-MM-DD'), 'progress', q.progress,
         'target', q.target, 'reward_points', q.reward_points,
-        'status', CASE WHEN q.completed_at IS NOT NULL THEN 'completed'
-                       WHEN today < q.period_start OR today >= q.period_end THEN 'expired'
-                       WHEN q.progress >= q.target THEN 'ready'
-                       ELSE 'in_progress' END,
+        'status', quest_status(q, today),
         'completed_at', to_char(q.completed_at AT TIME ZONE 'UTC',
                                 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
 $$;
@@ -77,6 +82,21 @@ BEGIN
              WHERE q.user_id = uid AND q.period_start <= today AND q.period_end > today);
 END $$;
 
+-- The user's quest qid, locked until the transaction ends, with its
+-- template and status; status 'not_found' when the user has no such quest.
+CREATE FUNCTION quest_lock(uid bigint, qid bigint, OUT q user_quests, OUT t quest_templates,
+                           OUT status text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT * INTO q FROM user_quests uq WHERE uq.id = qid AND uq.user_id = uid FOR UPDATE;
+    IF NOT FOUND THEN
+        status := 'not_found';
+        RETURN;
+    END IF;
+    SELECT * INTO t FROM quest_templates qt WHERE qt.id = q.template_id;
+    status := quest_status(q, quest_today());
+END $$;
+
 -- Adds amt to the progress of the user's quest qid, capped at its target.
 -- o_outcome: 'ok', 'not_found' (no such quest of this user), 'completed'
 -- or 'expired' (nothing changed); o_quest the quest as it is after.
@@ -84,27 +104,17 @@ CREATE FUNCTION quest_progress(uid bigint, qid bigint, amt integer)
 RETURNS TABLE (o_outcome text, o_quest json)
 LANGUAGE plpgsql AS $$
 DECLARE
-    today date := quest_today();
+    l record;
     q user_quests;
-    t quest_templates;
 BEGIN
-    SELECT * INTO q FROM user_quests uq WHERE uq.id = qid AND uq.user_id = uid FOR UPDATE;
-    IF NOT FOUND THEN
-        o_outcome := 'not_found';
-        RETURN NEXT;
-        RETURN;
-    END IF;
-    SELECT * INTO t FROM quest_templates qt WHERE qt.id = q.template_id;
-    IF q.completed_at IS NOT NULL THEN
-        o_outcome := 'completed';
-    ELSIF today < q.period_start OR today >= q.period_end THEN
-        o_outcome := 'expired';
-    ELSE
+    SELECT * INTO l FROM quest_lock(uid, qid);
+    q := l.q;
+    o_outcome := CASE WHEN l.status IN ('in_progress', 'ready') THEN 'ok' ELSE l.status END;
+    IF o_outcome = 'ok' THEN
         UPDATE user_quests uq SET progress = least(uq.target, uq.progress + amt)
          WHERE uq.id = qid RETURNING * INTO q;
-        o_outcome := 'ok';
     END IF;
-    o_quest := quest_json(q, t, today);
+    o_quest := quest_json(q, l.t, quest_today());
     RETURN NEXT;
 END $$;
 
@@ -118,38 +128,28 @@ RETURNS TABLE (o_outcome text, o_quest json, o_ledger_id bigint, o_amount bigint
                o_balance_after bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-    today date := quest_today();
+    l record;
     q user_quests;
-    t quest_templates;
     c record;
 BEGIN
-    SELECT * INTO q FROM user_quests uq WHERE uq.id = qid AND uq.user_id = uid FOR UPDATE;
-    IF NOT FOUND THEN
-        o_outcome := 'not_found';
-        RETURN NEXT;
-        RETURN;
-    END IF;
-    SELECT * INTO t FROM quest_templates qt WHERE qt.id = q.template_id;
-    IF q.completed_at IS NOT NULL THEN
-        o_outcome := 'replay';
+    SELECT * INTO l FROM quest_lock(uid, qid);
+    q := l.q;
+    o_outcome := CASE l.status WHEN 'completed' THEN 'replay' WHEN 'ready' THEN 'paid'
+                               WHEN 'in_progress' THEN 'not_ready' ELSE l.status END;
+    IF o_outcome = 'replay' THEN
         SELECT pl.id, pl.delta - pl.debt_delta, pl.balance_after
           INTO o_ledger_id, o_amount, o_balance_after
           FROM point_ledger pl WHERE pl.id = q.ledger_id;
-    ELSIF today < q.period_start OR today >= q.period_end THEN
-        o_outcome := 'expired';
-    ELSIF q.progress < q.target THEN
-        o_outcome := 'not_ready';
-    ELSE
+    ELSIF o_outcome = 'paid' THEN
         SELECT * INTO c FROM points_credit(uid, q.reward_points, 'quest reward', 'quest',
                                            qid::text, who);
         UPDATE user_quests uq SET completed_at = now(), ledger_id = c.o_id
          WHERE uq.id = qid RETURNING * INTO q;
-        o_outcome := 'paid';
         o_ledger_id := c.o_id;
         o_amount := c.o_amount;
         o_balance_after := c.o_balance_after;
     END IF;
-    o_quest := quest_json(q, t, today);
+    o_quest := quest_json(q, l.t, quest_today());
     RETURN NEXT;
 END $$;
 
@@ -187,7 +187,7 @@ BEGIN
                                       WHERE a.user_id = uid AND a.viewed_at IS NULL),
                 'quests_ready', (SELECT count(*) FROM user_quests q
                                   WHERE q.user_id = uid AND q.period_start <= today
-                                    AND q.period_end > today AND q.completed_at IS NULL
-                                    AND q.progress >= q.target)))
+                                    AND q.period_end > today
+                                    AND quest_status(q, today) = 'ready')))
           FROM users u WHERE u.id = uid);
 END $$;
