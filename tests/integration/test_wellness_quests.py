@@ -288,3 +288,16 @@ def test_a_disabled_user_gets_no_quests(server, user, pg):
     pg.query("UPDATE users SET is_active = false WHERE id = %s", (uid,))
     assert_error(server.get("/api/quests", headers=auth), 401, "invalid_token")
     assert user_quest_count(pg, uid) == 0
+
+
+def test_only_active_templates_make_quests(server, user, pg):
+    uid, auth = payer(user)
+    pg.query("UPDATE quest_templates SET is_active = false WHERE code = 'weekly_psy'")
+    try:
+        assert [q["code"] for q in quests(server, auth)] == CODES[:-1]
+        assert user_quest_count(pg, uid) == len(CODES) - 1
+    finally:
+        pg.query("UPDATE quest_templates SET is_active = true WHERE code = 'weekly_psy'")
+    # the next read makes the one missing, and only it
+    assert [q["code"] for q in quests(server, auth)] == CODES
+    assert user_quest_count(pg, uid) == len(CODES)
