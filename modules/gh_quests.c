@@ -107,7 +107,7 @@ static gh_result_t outcome(request_rec *r, const gh_col_t *cols, const char *con
     gh_result_t res = json_col(r, cols, row, "o_quest", quest);
 
     for (int i = 0; res.kind == GH_OK && refusals[i].outcome; i++) {
-        if (strcmp(refusals[i].outcome, o) == 0) {
+        if (o && strcmp(refusals[i].outcome, o) == 0) {
             return refusals[i].res;
         }
     }
