@@ -33,6 +33,7 @@
 #include "modules/gh_metrics.h"
 #include "modules/gh_pay_history.h"
 #include "modules/gh_payments.h"
+#include "modules/gh_quests.h"
 #include "modules/gh_ratelimit.h"
 #include "modules/gh_response.h"
 #include "modules/gh_route.h"
@@ -50,6 +51,8 @@ extern const gh_area_t gh_area_payaction;
 extern const gh_area_t gh_area_chat;
 extern const gh_area_t gh_area_chat_ws;
 extern const gh_area_t gh_area_metrics;
+extern const gh_area_t gh_area_home;
+extern const gh_area_t gh_area_quests;
 extern const gh_area_t gh_area_analysis;
 
 static const gh_area_t *const areas[] = {
@@ -64,6 +67,8 @@ static const gh_area_t *const areas[] = {
     &gh_area_chat,
     &gh_area_chat_ws,
     &gh_area_metrics,
+    &gh_area_home,
+    &gh_area_quests,
     &gh_area_analysis,
     NULL
 };
@@ -173,6 +178,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     gh_db_register(pconf, gh_payments_statements);
     gh_db_register(pconf, gh_pay_history_statements);
     gh_db_register(pconf, gh_chat_statements);
+    gh_db_register(pconf, gh_quests_statements);
     for (const gh_area_t *const *a = areas; *a; a++) {
         gh_db_register(pconf, (*a)->statements);
         if ((*a)->post_config && (rv = (*a)->post_config(pconf, s)) != OK) {

@@ -215,7 +215,8 @@ int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len)
     return OK;
 }
 
-int gh_http_read_json(request_rec *r, json_object **out)
+/* Reads the body as JSON; an empty one is absent (*out NULL) when empty_ok. */
+static int read_json(request_rec *r, int empty_ok, json_object **out)
 {
     const char *ctype = apr_table_get(r->headers_in, "Content-Type");
     const char *buf, *err;
@@ -233,21 +234,59 @@ int gh_http_read_json(request_rec *r, json_object **out)
     if ((status = gh_http_read_body(r, &buf, &len)) != OK) {
         return status;
     }
+    *out = NULL;
+    if (empty_ok && len == 0) {
+        return OK;
+    }
     if (gh_json_parse(r->pool, buf, len, out, &err) != 0) {
         return gh_fail(r, GH_E_INVALID_JSON, err);
     }
     return OK;
 }
 
-int gh_http_read_object(request_rec *r, json_object **out)
+int gh_http_read_json(request_rec *r, json_object **out)
 {
-    int status = gh_http_read_json(r, out);
+    return read_json(r, 0, out);
+}
 
-    if (status == OK && !json_object_is_type(*out, json_type_object)) {
+static int read_object(request_rec *r, int empty_ok, json_object **out)
+{
+    int status = read_json(r, empty_ok, out);
+
+    if (status == OK && *out == NULL && empty_ok) {
+        *out = gh_json_object(r->pool);
+    }
+    else if (status == OK && !json_object_is_type(*out, json_type_object)) {
         return gh_fail(r, GH_E_INVALID_REQUEST,
                        "The request body must be a JSON object.");
     }
     return status;
+}
+
+int gh_http_read_object(request_rec *r, json_object **out)
+{
+    return read_object(r, 0, out);
+}
+
+int gh_http_read_object_or_empty(request_rec *r, json_object **out)
+{
+    return read_object(r, 1, out);
+}
+
+int gh_http_known_fields(request_rec *r, json_object *obj, const char *const *names)
+{
+    json_object_object_foreach(obj, key, v) {
+        const char *const *n = names;
+        (void)v;
+        while (*n && strcmp(*n, key) != 0) {
+            n++;
+        }
+        if (*n == NULL) {
+            return gh_fail(r, GH_E_INVALID_REQUEST,
+                           apr_psprintf(r->pool, "unknown field: %s.", key));
+        }
+    }
+    return OK;
 }
 
 int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t max,
@@ -338,6 +377,20 @@ int gh_http_query_one(request_rec *r, apr_table_t *query, const char *name,
     }
     *value = f.value;
     return OK;
+}
+
+int gh_http_page(request_rec *r, apr_int64_t dflt, apr_int64_t max, gh_page_t *page)
+{
+    const char *cursor, *limit;
+    apr_table_t *qs;
+    int status;
+
+    if ((status = gh_http_query(r, &qs)) != OK
+        || (status = gh_http_query_one(r, qs, "cursor", &cursor)) != OK
+        || (status = gh_http_query_one(r, qs, "limit", &limit)) != OK) {
+        return status;
+    }
+    return gh_answer(r, gh_page_read(r->pool, cursor, limit, dflt, max, page));
 }
 
 const char *gh_http_request_id(request_rec *r)

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "gh_config.h"
+#include "gh_page.h"
 #include "gh_response.h"
 #include "gh_route.h"
 
@@ -56,6 +57,14 @@ int gh_http_read_json(request_rec *r, json_object **out);
 /* As gh_http_read_json, for a body that must be a JSON object. */
 int gh_http_read_object(request_rec *r, json_object **out);
 
+/* As gh_http_read_object; an empty body (no bytes at all) is an empty
+ * object, for a POST whose every field is optional. */
+int gh_http_read_object_or_empty(request_rec *r, json_object **out);
+
+/* OK when every member of obj is named in names (ended by NULL); else 400
+ * invalid_request "unknown field: <name>." */
+int gh_http_known_fields(request_rec *r, json_object *obj, const char *const *names);
+
 /* A string member of a request object: *out NULL when absent and not
  * required; otherwise 1 to max characters without control characters.
  * OK or 400 naming the field. */
@@ -75,6 +84,10 @@ int gh_http_query(request_rec *r, apr_table_t **out);
  * absent, 400 when given more than once. */
 int gh_http_query_one(request_rec *r, apr_table_t *query, const char *name,
                       const char **value);
+
+/* The page a list route's ?cursor= and ?limit= ask for (gh_page_read):
+ * limit 1 to max, default dflt. OK or 400 saying which is wrong. */
+int gh_http_page(request_rec *r, apr_int64_t dflt, apr_int64_t max, gh_page_t *page);
 
 /* An id for this request's log lines and records: mod_unique_id's when it
  * is loaded, else httpd's log id; NULL if neither is available. */

@@ -63,4 +63,8 @@ int gh_response_error_document(request_rec *r, int lookup_uri);
 /* Sends obj as the JSON response with the given status. Returns OK. */
 int gh_send_json(request_rec *r, int status, json_object *obj);
 
+/* As gh_send_json, for a document already serialised: text, len bytes of
+ * JSON that PostgreSQL's json functions built (never client input). */
+int gh_send_json_text(request_rec *r, int status, const char *text, apr_size_t len);
+
 #endif
