@@ -53,6 +53,7 @@ extern const gh_area_t gh_area_chat_ws;
 extern const gh_area_t gh_area_metrics;
 extern const gh_area_t gh_area_home;
 extern const gh_area_t gh_area_quests;
+extern const gh_area_t gh_area_analysis;
 
 static const gh_area_t *const areas[] = {
     &gh_area_toss_unlink,
@@ -68,6 +69,7 @@ static const gh_area_t *const areas[] = {
     &gh_area_metrics,
     &gh_area_home,
     &gh_area_quests,
+    &gh_area_analysis,
     NULL
 };
 

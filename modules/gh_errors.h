@@ -85,6 +85,11 @@
     X(QUEST_NOT_READY,        "quest_not_ready",        409, 0, "The quest has not reached its target yet.") \
     X(QUEST_COMPLETED,        "quest_completed",        409, 0, "The quest is already completed.") \
     X(QUEST_EXPIRED,          "quest_expired",          409, 0, "The quest's period is over.") \
+    /* the psychology test and its results */ \
+    X(INVALID_ANSWERS,        "invalid_answers",        400, 0, "The answers do not fit the question set.") \
+    X(SUBMISSION_REUSED,      "submission_reused",      409, 0, "This submission id was used for other answers.") \
+    X(PSY_TEST_UNAVAILABLE,   "psy_test_unavailable",   503, 0, "No psy-test question set is published.") \
+    X(RESULT_NOT_FOUND,       "result_not_found",       404, 0, "No such analysis result.") \
     /* metrics */ \
     X(METRICS_UNAVAILABLE,    "metrics_unavailable",    503, 0, "The metrics are not available.")
 

@@ -32,6 +32,7 @@ ROUTES = {
     "/{room_id}/chat/": ("GET", "/ws/chat/{}/chat/", None, "api"),
     "/quests/{id}/progress": ("POST", "/api/quests/{}/progress", "user", "api"),
     "/quests/{id}/complete": ("POST", "/api/quests/{}/complete", "user", "api"),
+    "/analysis-results/{id}": ("GET", "/api/analysis-results/{}", "user", "api"),
 }
 
 BAD = {

@@ -65,6 +65,7 @@ int main(void)
     run_suite(root, "rows", test_rows);
     run_suite(root, "toss_answer", test_toss_answer);
     run_suite(root, "pay_rules", test_pay_rules);
+    run_suite(root, "psy_model", test_psy_model);
 
     apr_pool_destroy(root);
     fflush(stderr);
