@@ -62,6 +62,20 @@ int gh_http_read_object(request_rec *r, json_object **out);
 int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t max,
                   int required, const char **out);
 
+/* Flags of gh_http_string. */
+#define GH_FIELD_REQUIRED 1u
+#define GH_FIELD_LINES    2u     /* multi-line text: tab, LF and CR are allowed */
+
+/* As gh_http_field, for a member of obj that messages call where.name
+ * (where NULL: name alone), such as "items[3].text". */
+int gh_http_string(request_rec *r, json_object *obj, const char *where, const char *name,
+                   apr_size_t max, unsigned flags, const char **out);
+
+/* OK when every member of the request object obj is one of names (ended
+ * by NULL); else 400 "unknown field: <where.name>". */
+int gh_http_known(request_rec *r, json_object *obj, const char *where,
+                  const char *const *names);
+
 /* An integer member of a request object within [min, max]: a JSON
  * integer, never a string, float or boolean. OK or 400 naming the bounds. */
 int gh_http_int(request_rec *r, json_object *obj, const char *name, apr_int64_t min,

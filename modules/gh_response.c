@@ -193,9 +193,16 @@ int gh_send_json(request_rec *r, int status, json_object *obj)
     const char *text = json_object_to_json_string_length(
         obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 
+    return gh_send_json_text(r, status, text, len);
+}
+
+int gh_send_json_text(request_rec *r, int status, const char *text, apr_size_t len)
+{
     r->status = status;
     ap_set_content_type(r, "application/json");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (apr_table_get(r->headers_out, "Cache-Control") == NULL) {
+        apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    }
     ap_set_content_length(r, (apr_off_t)len);
     if (!r->header_only) {
         ap_rwrite(text, (int)len, r);
