@@ -203,17 +203,11 @@ static int deduct(request_rec *r, const gh_route_params_t *params)
 static int history_page(request_rec *r, gh_result_t (*list)(request_rec *, const char *,
                                                             const gh_page_t *, json_object **))
 {
-    const char *cursor, *limit;
-    apr_table_t *qs;
     gh_page_t page;
     json_object *out;
     int status;
 
-    if ((status = gh_http_query(r, &qs)) != OK
-        || (status = gh_http_query_one(r, qs, "cursor", &cursor)) != OK
-        || (status = gh_http_query_one(r, qs, "limit", &limit)) != OK
-        || (status = gh_answer(r, gh_page_read(r->pool, cursor, limit, PAGE_DEFAULT, PAGE_MAX,
-                                               &page))) != OK
+    if ((status = gh_http_page(r, PAGE_DEFAULT, PAGE_MAX, &page)) != OK
         || (status = answer(r, list(r, r->user, &page, &out))) != OK) {
         return status;
     }

@@ -23,18 +23,12 @@ static const gh_reason_map_t errors[] = {
 
 static int entries(request_rec *r, const gh_route_params_t *params)
 {
-    const char *cursor, *limit;
-    apr_table_t *qs;
     gh_page_t page;
     json_object *out;
     int status;
 
     (void)params;
-    if ((status = gh_http_query(r, &qs)) != OK
-        || (status = gh_http_query_one(r, qs, "cursor", &cursor)) != OK
-        || (status = gh_http_query_one(r, qs, "limit", &limit)) != OK
-        || (status = gh_answer(r, gh_page_read(r->pool, cursor, limit, PAGE_DEFAULT, PAGE_MAX,
-                                               &page))) != OK
+    if ((status = gh_http_page(r, PAGE_DEFAULT, PAGE_MAX, &page)) != OK
         || (status = gh_answer(r, gh_self_check_list(r, r->user, &page, &out))) != OK) {
         return status;
     }

@@ -371,6 +371,20 @@ int gh_http_query_one(request_rec *r, apr_table_t *query, const char *name,
     return OK;
 }
 
+int gh_http_page(request_rec *r, apr_int64_t dflt, apr_int64_t max, gh_page_t *page)
+{
+    const char *cursor, *limit;
+    apr_table_t *qs;
+    int status;
+
+    if ((status = gh_http_query(r, &qs)) != OK
+        || (status = gh_http_query_one(r, qs, "cursor", &cursor)) != OK
+        || (status = gh_http_query_one(r, qs, "limit", &limit)) != OK) {
+        return status;
+    }
+    return gh_answer(r, gh_page_read(r->pool, cursor, limit, dflt, max, page));
+}
+
 const char *gh_http_request_id(request_rec *r)
 {
     const char *id = apr_table_get(r->subprocess_env, "UNIQUE_ID");

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "gh_config.h"
+#include "gh_page.h"
 #include "gh_response.h"
 #include "gh_route.h"
 
@@ -89,6 +90,10 @@ int gh_http_query(request_rec *r, apr_table_t **out);
  * absent, 400 when given more than once. */
 int gh_http_query_one(request_rec *r, apr_table_t *query, const char *name,
                       const char **value);
+
+/* The page a list route's ?cursor= and ?limit= ask for (gh_page_read:
+ * limit 1 to max, default dflt). OK or 400 saying which is wrong. */
+int gh_http_page(request_rec *r, apr_int64_t dflt, apr_int64_t max, gh_page_t *page);
 
 /* An id for this request's log lines and records: mod_unique_id's when it
  * is loaded, else httpd's log id; NULL if neither is available. */

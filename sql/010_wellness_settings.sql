@@ -51,21 +51,18 @@ BEGIN
     IF n <> coalesce(cardinality(p_bodies), 0) OR n <> coalesce(cardinality(p_posted_at), 0) THEN
         RAISE EXCEPTION 'sns_import: the item arrays differ in length';
     END IF;
-    PERFORM 1 FROM users WHERE id = p_user AND is_active;
-    IF NOT FOUND THEN
-        RETURN QUERY SELECT 'user', NULL::bigint, NULL::text, NULL::text, NULL::bigint,
-                            NULL::timestamptz, NULL::timestamptz, 0, 0, 0;
-        RETURN;
+    IF NOT EXISTS (SELECT 1 FROM users WHERE id = p_user AND is_active) THEN
+        o_outcome := 'user';
+    ELSIF NOT EXISTS (SELECT 1 FROM sns_channels WHERE id = p_channel AND is_active) THEN
+        o_outcome := 'channel';
+    ELSIF (SELECT count(DISTINCT e) FROM unnest(p_external_ids) e) <> n THEN
+        o_outcome := 'duplicate';
     END IF;
-    PERFORM 1 FROM sns_channels WHERE id = p_channel AND is_active;
-    IF NOT FOUND THEN
-        RETURN QUERY SELECT 'channel', NULL::bigint, NULL::text, NULL::text, NULL::bigint,
-                            NULL::timestamptz, NULL::timestamptz, 0, 0, 0;
-        RETURN;
-    END IF;
-    IF (SELECT count(DISTINCT e) FROM unnest(p_external_ids) e) <> n THEN
-        RETURN QUERY SELECT 'duplicate', NULL::bigint, NULL::text, NULL::text, NULL::bigint,
-                            NULL::timestamptz, NULL::timestamptz, 0, 0, 0;
+    IF o_outcome IS NOT NULL THEN       -- nothing stored; no account to show
+        o_imported := 0;
+        o_updated := 0;
+        o_unchanged := 0;
+        RETURN NEXT;
         RETURN;
     END IF;
 
