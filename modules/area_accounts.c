@@ -19,6 +19,7 @@
 #include "gh_http.h"
 #include "gh_identity.h"
 #include "gh_json.h"
+#include "gh_rows.h"
 #include "gh_session.h"
 #include "gh_text.h"
 #include "gh_toss_login.h"
@@ -30,8 +31,9 @@
 static const gh_db_stmt_t statements[] = {
     /* concurrent /me requests are coalesced: one statement for them all */
     { "gh_me",
-      "SELECT id, email, email_verified, name, picture, role, google_id IS NOT NULL,"
-      " cognito_sub IS NOT NULL, toss_user_key IS NOT NULL, " GH_SQL_ISO8601("created_at") ", "
+      "SELECT id, email, email_verified, name, picture, age, gender, role,"
+      " google_id IS NOT NULL AS google, cognito_sub IS NOT NULL AS cognito,"
+      " toss_user_key IS NOT NULL AS toss, " GH_SQL_ISO8601("created_at") ", "
       GH_SQL_ISO8601("last_login_at") " FROM users"
       " WHERE id = ANY (CAST(%s AS bigint[])) AND is_active" },
     /* Rotation: a token used once more after it was rotated revokes its
@@ -380,7 +382,17 @@ static int toss_login(request_rec *r, const gh_route_params_t *params)
     return gh_send_json(r, HTTP_OK, body);
 }
 
-#define ME_COLUMNS 11
+/* gh_me's row, in its order; the providers are read, then listed. */
+static const gh_col_t me_cols[] = {
+    { "id", GH_COL_INT, "id" }, { "email", GH_COL_TEXT, "email" },
+    { "email_verified", GH_COL_BOOL, "email_verified" }, { "name", GH_COL_TEXT, "name" },
+    { "picture", GH_COL_TEXT, "picture" }, { "age", GH_COL_INT, "age" },
+    { "gender", GH_COL_TEXT, "gender" }, { "role", GH_COL_TEXT, "role" },
+    { "google", GH_COL_BOOL, NULL }, { "cognito", GH_COL_BOOL, NULL },
+    { "toss", GH_COL_BOOL, NULL }, { "created_at", GH_COL_TIME, "created_at" },
+    { "last_login_at", GH_COL_TIME, "last_login_at" }, { NULL, 0, NULL }
+};
+#define ME_COLUMNS (sizeof(me_cols) / sizeof(me_cols[0]) - 1)
 
 static gh_batch_t *me_batch;       /* per child */
 
@@ -404,9 +416,9 @@ static void run_me(request_rec *r, gh_batch_item_t **items, int n)
     for (int k = 0; k < rows->nelts; k++) {
         const char **row = APR_ARRAY_IDX(rows, k, const char **);
         for (int i = 0; i < n; i++) {
-            if (strcmp(items[i]->input, row[0]) == 0) {
+            if (strcmp(items[i]->input, gh_rows_text(me_cols, row, "id")) == 0) {
                 const char **copy = apr_palloc(items[i]->pool, sizeof(*copy) * ME_COLUMNS);
-                for (int c = 0; c < ME_COLUMNS; c++) {
+                for (apr_size_t c = 0; c < ME_COLUMNS; c++) {
                     copy[c] = row[c] ? apr_pstrdup(items[i]->pool, row[c]) : NULL;
                 }
                 items[i]->result = copy;
@@ -423,6 +435,7 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
 
 static int me(request_rec *r, const gh_route_params_t *params)
 {
+    static const char *const providers_of[] = { "google", "cognito", "toss", NULL };
     gh_batch_item_t item;
     json_object *body, *providers;
     const char **row;
@@ -442,19 +455,14 @@ static int me(request_rec *r, const gh_route_params_t *params)
         return gh_fail(r, GH_E_USER_NOT_FOUND, "The user no longer exists.");
     }
     body = gh_json_object(r->pool);
-    json_object_object_add(body, "id", int_or_null(row[0]));
-    json_object_object_add(body, "email", str_or_null(row[1]));
-    json_object_object_add(body, "email_verified", json_object_new_boolean(row[2][0] == 't'));
-    json_object_object_add(body, "name", str_or_null(row[3]));
-    json_object_object_add(body, "picture", str_or_null(row[4]));
-    json_object_object_add(body, "role", str_or_null(row[5]));
     providers = json_object_new_array();
-    if (row[6][0] == 't') json_object_array_add(providers, json_object_new_string("google"));
-    if (row[7][0] == 't') json_object_array_add(providers, json_object_new_string("cognito"));
-    if (row[8][0] == 't') json_object_array_add(providers, json_object_new_string("toss"));
+    for (int i = 0; providers_of[i]; i++) {
+        if (gh_rows_bool(me_cols, row, providers_of[i])) {
+            json_object_array_add(providers, json_object_new_string(providers_of[i]));
+        }
+    }
+    gh_rows_add(body, me_cols, row);
     json_object_object_add(body, "providers", providers);
-    json_object_object_add(body, "created_at", str_or_null(row[9]));
-    json_object_object_add(body, "last_login_at", str_or_null(row[10]));
     return gh_send_json(r, HTTP_OK, body);
 }
 

@@ -116,6 +116,18 @@ def test_me_lists_every_provider(server, google, toss, pg):
     assert me["providers"] == ["google", "toss"]
 
 
+def test_me_shows_the_seed_002_profile_age_and_gender(server, google, pg):
+    body, _ = google_session(server, google)
+    uid = body["user"]["id"]
+    me = server.get("/api/auth/me", headers=bearer(body["access_token"])).json()
+    assert (me["age"], me["gender"]) == (None, None)
+    pg.query("UPDATE users SET age = 34, gender = 'female' WHERE id = %s", (uid,))
+    me = server.get("/api/auth/me", headers=bearer(body["access_token"])).json()
+    assert (me["id"], me["age"], me["gender"]) == (uid, 34, "female")
+    assert set(me) == {"id", "email", "email_verified", "name", "picture", "age", "gender",
+                       "role", "providers", "created_at", "last_login_at"}
+
+
 # ---------------------------------------------------------------- refresh
 
 def test_refresh_rotates(server, google, pg):
