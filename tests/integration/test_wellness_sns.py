@@ -179,6 +179,20 @@ def test_limits_at_their_edges_are_accepted(server, user, pg):
     assert accounts(pg, uid)[0][2] == "h" * 100
 
 
+def test_quotes_backslashes_and_array_syntax_are_stored_as_sent(server, user, pg):
+    uid, auth = payer(user)
+    tricky = ['그가 말했다: "안녕"', "C:\\temp\\n 은 줄바꿈이 아니다", "{a,b}", "NULL", ",", "'; DROP",
+              "\\\"", "}"]
+    posts = [{"external_id": t, "text": t, "posted_at": "2026-11-30T12:00:00Z"} for t in tricky]
+    r = send(server, auth, body(posts, handle='"quoted" \\ handle'))
+    assert r.status_code == 200, r.text
+    assert r.json()["imported"] == len(tricky)
+    assert sorted((e, b) for _, e, b, _, _ in items_of(pg, uid)) == sorted((t, t) for t in tricky)
+    assert accounts(pg, uid)[0][2] == '"quoted" \\ handle'
+    assert send(server, auth, body(posts, handle='"quoted" \\ handle')).json()["unchanged"] == \
+        len(tricky)
+
+
 def test_the_largest_import_fits_the_body_limit(server, user, pg):
     uid, auth = payer(user)
     posts = [item(n, "꿀" * 2000) for n in range(100)]
