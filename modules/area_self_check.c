@@ -45,7 +45,7 @@ static int submit(request_rec *r, const gh_route_params_t *params)
 
     (void)params;
     if ((status = gh_http_read_object(r, &in)) != OK
-        || (status = gh_http_known(r, in, NULL, fields)) != OK
+        || (status = gh_http_known_fields(r, in, fields)) != OK
         || (status = gh_http_int(r, in, "mood", SCALE_MIN, SCALE_MAX, &entry.mood)) != OK
         || (status = gh_http_int(r, in, "energy", SCALE_MIN, SCALE_MAX, &entry.energy)) != OK
         || (status = gh_http_int(r, in, "stress", SCALE_MIN, SCALE_MAX, &entry.stress)) != OK

@@ -56,7 +56,7 @@ static int read_item(request_rec *r, json_object *v, int i, apr_hash_t *seen,
         return gh_fail(r, GH_E_INVALID_REQUEST, apr_pstrcat(r->pool, where,
                                                             " must be an object.", NULL));
     }
-    if ((status = gh_http_known(r, v, where, fields)) != OK
+    if ((status = gh_http_known_fields_in(r, v, where, fields)) != OK
         || (status = gh_http_string(r, v, where, "external_id", EXTERNAL_ID_MAX,
                                     GH_FIELD_REQUIRED, &item->external_id)) != OK
         || (status = gh_http_string(r, v, where, "text", TEXT_MAX,
@@ -94,7 +94,7 @@ static int import(request_rec *r, const gh_route_params_t *params)
 
     (void)params;
     if ((status = gh_http_read_object(r, &in)) != OK
-        || (status = gh_http_known(r, in, NULL, fields)) != OK
+        || (status = gh_http_known_fields(r, in, fields)) != OK
         || (status = gh_http_field(r, in, "channel", CHANNEL_MAX, 1, &channel)) != OK
         || (status = gh_http_field(r, in, "handle", HANDLE_MAX, 1, &handle)) != OK) {
         return status;

@@ -297,8 +297,13 @@ int gh_http_string(request_rec *r, json_object *obj, const char *where, const ch
     return OK;
 }
 
-int gh_http_known(request_rec *r, json_object *obj, const char *where,
-                  const char *const *names)
+int gh_http_known_fields(request_rec *r, json_object *obj, const char *const *names)
+{
+    return gh_http_known_fields_in(r, obj, NULL, names);
+}
+
+int gh_http_known_fields_in(request_rec *r, json_object *obj, const char *where,
+                            const char *const *names)
 {
     json_object_object_foreach(obj, key, val) {
         const char *const *n = names;

@@ -72,10 +72,14 @@ int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t
 int gh_http_string(request_rec *r, json_object *obj, const char *where, const char *name,
                    apr_size_t max, unsigned flags, const char **out);
 
-/* OK when every member of the request object obj is one of names (ended
- * by NULL); else 400 "unknown field: <where.name>". */
-int gh_http_known(request_rec *r, json_object *obj, const char *where,
-                  const char *const *names);
+/* OK when every member of obj is named in names (ended by NULL); else 400
+ * invalid_request "unknown field: <name>." */
+int gh_http_known_fields(request_rec *r, json_object *obj, const char *const *names);
+
+/* As gh_http_known_fields, for an object that messages call where (NULL:
+ * the body itself): "unknown field: items[0].likes." */
+int gh_http_known_fields_in(request_rec *r, json_object *obj, const char *where,
+                            const char *const *names);
 
 /* An integer member of a request object within [min, max]: a JSON
  * integer, never a string, float or boolean. OK or 400 naming the bounds. */
@@ -91,8 +95,8 @@ int gh_http_query(request_rec *r, apr_table_t **out);
 int gh_http_query_one(request_rec *r, apr_table_t *query, const char *name,
                       const char **value);
 
-/* The page a list route's ?cursor= and ?limit= ask for (gh_page_read:
- * limit 1 to max, default dflt). OK or 400 saying which is wrong. */
+/* The page a list route's ?cursor= and ?limit= ask for (gh_page_read):
+ * limit 1 to max, default dflt. OK or 400 saying which is wrong. */
 int gh_http_page(request_rec *r, apr_int64_t dflt, apr_int64_t max, gh_page_t *page);
 
 /* An id for this request's log lines and records: mod_unique_id's when it
