@@ -34,6 +34,7 @@
 #include "modules/gh_metrics.h"
 #include "modules/gh_pay_history.h"
 #include "modules/gh_payments.h"
+#include "modules/gh_quests.h"
 #include "modules/gh_ratelimit.h"
 #include "modules/gh_response.h"
 #include "modules/gh_route.h"
@@ -57,6 +58,8 @@ extern const gh_area_t gh_area_app_settings;
 extern const gh_area_t gh_area_sns;
 extern const gh_area_t gh_area_sns_accounts;
 extern const gh_area_t gh_area_self_check;
+extern const gh_area_t gh_area_home;
+extern const gh_area_t gh_area_quests;
 
 static const gh_area_t *const areas[] = {
     &gh_area_toss_unlink,
@@ -74,6 +77,8 @@ static const gh_area_t *const areas[] = {
     &gh_area_sns,
     &gh_area_sns_accounts,
     &gh_area_self_check,
+    &gh_area_home,
+    &gh_area_quests,
     NULL
 };
 
@@ -185,6 +190,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     gh_db_register(pconf, gh_app_settings_statements);
     gh_db_register(pconf, gh_sns_statements);
     gh_db_register(pconf, gh_self_check_statements);
+    gh_db_register(pconf, gh_quests_statements);
     for (const gh_area_t *const *a = areas; *a; a++) {
         gh_db_register(pconf, (*a)->statements);
         if ((*a)->post_config && (rv = (*a)->post_config(pconf, s)) != OK) {

@@ -80,6 +80,11 @@
     X(BAD_WEBSOCKET_KEY,      "bad_websocket_key",      400, 0, "Sec-WebSocket-Key is not a 16-byte base64 value.") \
     X(UNSUPPORTED_VERSION,    "unsupported_version",    426, 0, "Only WebSocket version 13 is supported.") \
     X(CHAT_UNAVAILABLE,       "chat_unavailable",       503, 0, "Chat is unavailable on this server.") \
+    /* quests */ \
+    X(QUEST_NOT_FOUND,        "quest_not_found",        404, 0, "No such quest.") \
+    X(QUEST_NOT_READY,        "quest_not_ready",        409, 0, "The quest has not reached its target yet.") \
+    X(QUEST_COMPLETED,        "quest_completed",        409, 0, "The quest is already completed.") \
+    X(QUEST_EXPIRED,          "quest_expired",          409, 0, "The quest's period is over.") \
     /* metrics */ \
     X(METRICS_UNAVAILABLE,    "metrics_unavailable",    503, 0, "The metrics are not available.") \
     /* wellness: SNS */ \

@@ -215,7 +215,8 @@ int gh_http_read_body(request_rec *r, const char **buf, apr_size_t *len)
     return OK;
 }
 
-int gh_http_read_json(request_rec *r, json_object **out)
+/* Reads the body as JSON; an empty one is absent (*out NULL) when empty_ok. */
+static int read_json(request_rec *r, int empty_ok, json_object **out)
 {
     const char *ctype = apr_table_get(r->headers_in, "Content-Type");
     const char *buf, *err;
@@ -233,21 +234,43 @@ int gh_http_read_json(request_rec *r, json_object **out)
     if ((status = gh_http_read_body(r, &buf, &len)) != OK) {
         return status;
     }
+    *out = NULL;
+    if (empty_ok && len == 0) {
+        return OK;
+    }
     if (gh_json_parse(r->pool, buf, len, out, &err) != 0) {
         return gh_fail(r, GH_E_INVALID_JSON, err);
     }
     return OK;
 }
 
-int gh_http_read_object(request_rec *r, json_object **out)
+int gh_http_read_json(request_rec *r, json_object **out)
 {
-    int status = gh_http_read_json(r, out);
+    return read_json(r, 0, out);
+}
 
-    if (status == OK && !json_object_is_type(*out, json_type_object)) {
+static int read_object(request_rec *r, int empty_ok, json_object **out)
+{
+    int status = read_json(r, empty_ok, out);
+
+    if (status == OK && *out == NULL && empty_ok) {
+        *out = gh_json_object(r->pool);
+    }
+    else if (status == OK && !json_object_is_type(*out, json_type_object)) {
         return gh_fail(r, GH_E_INVALID_REQUEST,
                        "The request body must be a JSON object.");
     }
     return status;
+}
+
+int gh_http_read_object(request_rec *r, json_object **out)
+{
+    return read_object(r, 0, out);
+}
+
+int gh_http_read_object_or_empty(request_rec *r, json_object **out)
+{
+    return read_object(r, 1, out);
 }
 
 int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t max,

@@ -57,6 +57,10 @@ int gh_http_read_json(request_rec *r, json_object **out);
 /* As gh_http_read_json, for a body that must be a JSON object. */
 int gh_http_read_object(request_rec *r, json_object **out);
 
+/* As gh_http_read_object; an empty body (no bytes at all) is an empty
+ * object, for a POST whose every field is optional. */
+int gh_http_read_object_or_empty(request_rec *r, json_object **out);
+
 /* A string member of a request object: *out NULL when absent and not
  * required; otherwise 1 to max characters without control characters.
  * OK or 400 naming the field. */

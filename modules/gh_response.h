@@ -65,7 +65,8 @@ int gh_response_error_document(request_rec *r, int lookup_uri);
  * Returns OK. */
 int gh_send_json(request_rec *r, int status, json_object *obj);
 
-/* As gh_send_json, for a document already serialised: text[0..len). */
+/* As gh_send_json, for a document already serialised: text[0..len),
+ * such as JSON that PostgreSQL's json functions built. */
 int gh_send_json_text(request_rec *r, int status, const char *text, apr_size_t len);
 
 #endif

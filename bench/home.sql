@@ -1,0 +1,6 @@
+-- pgbench: the statement GET /api/home runs (gh_home in
+-- modules/gh_quests.c): one call of wellness_home, which finds the day's
+-- and week's quests made and builds the whole answer as JSON.
+-- bench/module-sql fills in the statement from the source.
+-- @statement modules/gh_quests.c gh_home
+-- @arg :uid
