@@ -11,6 +11,7 @@
 #include "mod_auth.h"
 #include "mod_status.h"
 
+#include "modules/gh_app_settings.h"
 #include "modules/gh_area.h"
 #include "modules/gh_auth.h"
 #include "modules/gh_bus.h"
@@ -37,6 +38,8 @@
 #include "modules/gh_ratelimit.h"
 #include "modules/gh_response.h"
 #include "modules/gh_route.h"
+#include "modules/gh_self_check.h"
+#include "modules/gh_sns.h"
 #include "modules/gh_user_cache.h"
 
 /* Each area file defines its record; this table is the only list. */
@@ -51,6 +54,10 @@ extern const gh_area_t gh_area_payaction;
 extern const gh_area_t gh_area_chat;
 extern const gh_area_t gh_area_chat_ws;
 extern const gh_area_t gh_area_metrics;
+extern const gh_area_t gh_area_app_settings;
+extern const gh_area_t gh_area_sns;
+extern const gh_area_t gh_area_sns_accounts;
+extern const gh_area_t gh_area_self_check;
 extern const gh_area_t gh_area_home;
 extern const gh_area_t gh_area_quests;
 extern const gh_area_t gh_area_analysis;
@@ -67,6 +74,10 @@ static const gh_area_t *const areas[] = {
     &gh_area_chat,
     &gh_area_chat_ws,
     &gh_area_metrics,
+    &gh_area_app_settings,
+    &gh_area_sns,
+    &gh_area_sns_accounts,
+    &gh_area_self_check,
     &gh_area_home,
     &gh_area_quests,
     &gh_area_analysis,
@@ -178,6 +189,9 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     gh_db_register(pconf, gh_payments_statements);
     gh_db_register(pconf, gh_pay_history_statements);
     gh_db_register(pconf, gh_chat_statements);
+    gh_db_register(pconf, gh_app_settings_statements);
+    gh_db_register(pconf, gh_sns_statements);
+    gh_db_register(pconf, gh_self_check_statements);
     gh_db_register(pconf, gh_quests_statements);
     for (const gh_area_t *const *a = areas; *a; a++) {
         gh_db_register(pconf, (*a)->statements);

@@ -91,7 +91,11 @@
     X(PSY_TEST_UNAVAILABLE,   "psy_test_unavailable",   503, 0, "No psy-test question set is published.") \
     X(RESULT_NOT_FOUND,       "result_not_found",       404, 0, "No such analysis result.") \
     /* metrics */ \
-    X(METRICS_UNAVAILABLE,    "metrics_unavailable",    503, 0, "The metrics are not available.")
+    X(METRICS_UNAVAILABLE,    "metrics_unavailable",    503, 0, "The metrics are not available.") \
+    /* wellness: SNS */ \
+    X(UNKNOWN_CHANNEL,        "unknown_channel",        400, 0, "No such SNS channel.") \
+    X(DUPLICATE_EXTERNAL_ID,  "duplicate_external_id",  400, 0, "An external_id appears more than once in the items.") \
+    X(SNS_ACCOUNT_NOT_FOUND,  "sns_account_not_found",  404, 0, "No such SNS account.")
 
 typedef enum {
 #define GH_ERROR_ID(id, code, status, dflt, message) GH_E_##id,

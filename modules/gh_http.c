@@ -273,52 +273,72 @@ int gh_http_read_object_or_empty(request_rec *r, json_object **out)
     return read_object(r, 1, out);
 }
 
-int gh_http_known_fields(request_rec *r, json_object *obj, const char *const *names)
-{
-    json_object_object_foreach(obj, key, v) {
-        const char *const *n = names;
-        (void)v;
-        while (*n && strcmp(*n, key) != 0) {
-            n++;
-        }
-        if (*n == NULL) {
-            return gh_fail(r, GH_E_INVALID_REQUEST,
-                           apr_psprintf(r->pool, "unknown field: %s.", key));
-        }
-    }
-    return OK;
-}
-
 int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t max,
                   int required, const char **out)
 {
+    return gh_http_string(r, obj, NULL, name, max, required ? GH_FIELD_REQUIRED : 0, out);
+}
+
+/* name as messages call it: where.name, or name alone. */
+static const char *field_label(request_rec *r, const char *where, const char *name)
+{
+    return where ? apr_pstrcat(r->pool, where, ".", name, NULL) : name;
+}
+
+int gh_http_string(request_rec *r, json_object *obj, const char *where, const char *name,
+                   apr_size_t max, unsigned flags, const char **out)
+{
+    const char *label = field_label(r, where, name);
     json_object *v;
     apr_size_t len;
 
     *out = NULL;
     if (!json_object_object_get_ex(obj, name, &v) || json_object_is_type(v, json_type_null)) {
-        return required ? gh_fail(r, GH_E_INVALID_REQUEST,
-                                  apr_psprintf(r->pool, "%s is required.", name))
-                        : OK;
+        return flags & GH_FIELD_REQUIRED
+               ? gh_fail(r, GH_E_INVALID_REQUEST, apr_psprintf(r->pool, "%s is required.", label))
+               : OK;
     }
     if (!json_object_is_type(v, json_type_string)) {
         return gh_fail(r, GH_E_INVALID_REQUEST,
-                       apr_psprintf(r->pool, "%s must be a string.", name));
+                       apr_psprintf(r->pool, "%s must be a string.", label));
     }
     *out = json_object_get_string(v);
     len = (apr_size_t)json_object_get_string_len(v);
     if (strlen(*out) != len) {
         return gh_fail(r, GH_E_INVALID_REQUEST,
-                       apr_psprintf(r->pool, "%s contains a forbidden character (NUL).", name));
+                       apr_psprintf(r->pool, "%s contains a forbidden character (NUL).", label));
     }
     if (len == 0 || gh_utf8_length(*out) > max) {
         return gh_fail(r, GH_E_INVALID_REQUEST,
                        apr_psprintf(r->pool, "%s must be 1 to %" APR_SIZE_T_FMT " characters.",
-                                    name, max));
+                                    label, max));
     }
-    if (gh_has_control(*out)) {
+    if (flags & GH_FIELD_LINES ? gh_has_control_text(*out) : gh_has_control(*out)) {
         return gh_fail(r, GH_E_INVALID_REQUEST,
-                       apr_psprintf(r->pool, "%s must not contain control characters.", name));
+                       apr_psprintf(r->pool, "%s must not contain control characters.", label));
+    }
+    return OK;
+}
+
+int gh_http_known_fields(request_rec *r, json_object *obj, const char *const *names)
+{
+    return gh_http_known_fields_in(r, obj, NULL, names);
+}
+
+int gh_http_known_fields_in(request_rec *r, json_object *obj, const char *where,
+                            const char *const *names)
+{
+    json_object_object_foreach(obj, key, val) {
+        const char *const *n = names;
+        (void)val;
+        while (*n && strcmp(*n, key) != 0) {
+            n++;
+        }
+        if (*n == NULL) {
+            return gh_fail(r, GH_E_INVALID_REQUEST,
+                           apr_psprintf(r->pool, "unknown field: %s.",
+                                        field_label(r, where, key)));
+        }
     }
     return OK;
 }

@@ -61,15 +61,29 @@ int gh_http_read_object(request_rec *r, json_object **out);
  * object, for a POST whose every field is optional. */
 int gh_http_read_object_or_empty(request_rec *r, json_object **out);
 
-/* OK when every member of obj is named in names (ended by NULL); else 400
- * invalid_request "unknown field: <name>." */
-int gh_http_known_fields(request_rec *r, json_object *obj, const char *const *names);
-
 /* A string member of a request object: *out NULL when absent and not
  * required; otherwise 1 to max characters without control characters.
  * OK or 400 naming the field. */
 int gh_http_field(request_rec *r, json_object *obj, const char *name, apr_size_t max,
                   int required, const char **out);
+
+/* Flags of gh_http_string. */
+#define GH_FIELD_REQUIRED 1u
+#define GH_FIELD_LINES    2u     /* multi-line text: tab, LF and CR are allowed */
+
+/* As gh_http_field, for a member of obj that messages call where.name
+ * (where NULL: name alone), such as "items[3].text". */
+int gh_http_string(request_rec *r, json_object *obj, const char *where, const char *name,
+                   apr_size_t max, unsigned flags, const char **out);
+
+/* OK when every member of obj is named in names (ended by NULL); else 400
+ * invalid_request "unknown field: <name>." */
+int gh_http_known_fields(request_rec *r, json_object *obj, const char *const *names);
+
+/* As gh_http_known_fields, for an object that messages call where (NULL:
+ * the body itself): "unknown field: items[0].likes." */
+int gh_http_known_fields_in(request_rec *r, json_object *obj, const char *where,
+                            const char *const *names);
 
 /* An integer member of a request object within [min, max]: a JSON
  * integer, never a string, float or boolean. OK or 400 naming the bounds. */

@@ -2,6 +2,7 @@
 #include "apr_strings.h"
 
 #include "gh_cursor.h"
+#include "gh_json.h"
 #include "gh_page.h"
 #include "gh_text.h"
 
@@ -33,4 +34,23 @@ json_object *gh_page_next(request_rec *r, const gh_page_t *page, int n, const ch
 {
     return n > page->limit && last_id
            ? json_object_new_string(gh_cursor_make(r->pool, apr_atoi64(last_id))) : NULL;
+}
+
+int gh_page_shown(const gh_page_t *page, int n)
+{
+    return n < page->limit ? n : (int)page->limit;
+}
+
+json_object *gh_page_items(request_rec *r, const gh_page_t *page, const gh_col_t *cols,
+                           const apr_array_header_t *rows)
+{
+    int n = gh_page_shown(page, rows->nelts);
+    json_object *out = gh_json_object(r->pool);
+
+    json_object_object_add(out, "items", gh_rows_array(cols, rows, n));
+    json_object_object_add(out, "next_cursor",
+                           gh_page_next(r, page, rows->nelts,
+                                        n ? gh_rows_text(cols, gh_rows_row(rows, n - 1), "id")
+                                          : NULL));
+    return out;
 }

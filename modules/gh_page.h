@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "gh_result.h"
+#include "gh_rows.h"
 
 typedef struct {
     const char *before;        /* ids below this one (SQL NULL: from the newest) */
@@ -23,6 +24,15 @@ gh_result_t gh_page_read(apr_pool_t *p, const char *cursor, const char *limit,
 
 /* Whether row i of n fetched is shown. */
 int gh_page_shows(const gh_page_t *page, int i);
+
+/* How many of n rows fetched for page it shows. */
+int gh_page_shown(const gh_page_t *page, int n);
+
+/* {"items":[...], "next_cursor"}: the rows shown of those fetched for
+ * page, each as cols makes it, keyed by their column "id"; owned by
+ * r->pool. */
+json_object *gh_page_items(request_rec *r, const gh_page_t *page, const gh_col_t *cols,
+                           const apr_array_header_t *rows);
 
 /* next_cursor: the cursor after the row last_id when more rows follow
  * (n fetched > limit), else JSON null. */

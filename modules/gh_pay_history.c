@@ -60,12 +60,7 @@ static const gh_col_t ledger_cols[] = {         /* gh_ph_ledger */
 /* How many of the rows fetched for a page it shows. */
 static int shown(const apr_array_header_t *rows, const gh_page_t *page)
 {
-    int n = 0;
-
-    while (n < rows->nelts && gh_page_shows(page, n)) {
-        n++;
-    }
-    return n;
+    return gh_page_shown(page, rows->nelts);
 }
 
 /* next_cursor: after the id of the last row shown, when more follow. */

@@ -200,7 +200,9 @@ int gh_send_json_text(request_rec *r, int status, const char *text, apr_size_t l
 {
     r->status = status;
     ap_set_content_type(r, "application/json");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (apr_table_get(r->headers_out, "Cache-Control") == NULL) {
+        apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    }
     ap_set_content_length(r, (apr_off_t)len);
     if (!r->header_only) {
         ap_rwrite(text, (int)len, r);

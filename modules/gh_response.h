@@ -60,11 +60,13 @@ void gh_response_seed_shape(request_rec *r);
 /* quick_handler hook that writes the JSON error document. */
 int gh_response_error_document(request_rec *r, int lookup_uri);
 
-/* Sends obj as the JSON response with the given status. Returns OK. */
+/* Sends obj as the JSON response with the given status, uncacheable
+ * (Cache-Control: no-store) unless the caller set a Cache-Control.
+ * Returns OK. */
 int gh_send_json(request_rec *r, int status, json_object *obj);
 
-/* As gh_send_json, for a document already serialised: text, len bytes of
- * JSON that PostgreSQL's json functions built (never client input). */
+/* As gh_send_json, for a document already serialised: text[0..len),
+ * such as JSON that PostgreSQL's json functions built. */
 int gh_send_json_text(request_rec *r, int status, const char *text, apr_size_t len);
 
 #endif

@@ -59,14 +59,28 @@ apr_size_t gh_utf8_length(const char *s)
     return n;
 }
 
-int gh_has_control(const char *s)
+/* C0, DEL or C1; with lines, tab, LF and CR are not counted. */
+static int has_control(const char *s, int lines)
 {
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (lines && (*c == '\t' || *c == '\n' || *c == '\r')) {
+            continue;
+        }
         if (*c < 0x20 || *c == 0x7F || (c[0] == 0xC2 && c[1] >= 0x80 && c[1] <= 0x9F)) {
             return 1;
         }
     }
     return 0;
+}
+
+int gh_has_control(const char *s)
+{
+    return has_control(s, 0);
+}
+
+int gh_has_control_text(const char *s)
+{
+    return has_control(s, 1);
 }
 
 int gh_parse_int64_dec(const char *s, apr_int64_t *out)

@@ -17,6 +17,9 @@ apr_size_t gh_utf8_length(const char *s);
  * U+009F). s must be valid UTF-8. */
 int gh_has_control(const char *s);
 
+/* As gh_has_control, for multi-line text: tab, LF and CR are allowed. */
+int gh_has_control_text(const char *s);
+
 /* Parses a plain decimal (digits only, no sign or spaces) that fits a
  * signed 64-bit integer. Returns 0 on success. */
 int gh_parse_int64_dec(const char *s, apr_int64_t *out);

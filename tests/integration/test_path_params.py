@@ -30,6 +30,7 @@ ROUTES = {
     "/room/{room_id}/": ("GET", "/chat/v1/room/{}/", None, "api"),
     "/room/{room_id}/messages/": ("GET", "/chat/v1/room/{}/messages/", None, "api"),
     "/{room_id}/chat/": ("GET", "/ws/chat/{}/chat/", None, "api"),
+    "/{id}": ("DELETE", "/api/me/sns-accounts/{}", "user", "api"),
     "/quests/{id}/progress": ("POST", "/api/quests/{}/progress", "user", "api"),
     "/quests/{id}/complete": ("POST", "/api/quests/{}/complete", "user", "api"),
     "/analysis-results/{id}": ("GET", "/api/analysis-results/{}", "user", "api"),

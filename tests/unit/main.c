@@ -66,6 +66,8 @@ int main(void)
     run_suite(root, "toss_answer", test_toss_answer);
     run_suite(root, "pay_rules", test_pay_rules);
     run_suite(root, "psy_model", test_psy_model);
+    run_suite(root, "rfc3339", test_rfc3339);
+    run_suite(root, "etag", test_etag);
 
     apr_pool_destroy(root);
     fflush(stderr);

@@ -29,5 +29,7 @@ void test_rows(apr_pool_t *p);
 void test_toss_answer(apr_pool_t *p);
 void test_pay_rules(apr_pool_t *p);
 void test_psy_model(apr_pool_t *p);
+void test_rfc3339(apr_pool_t *p);
+void test_etag(apr_pool_t *p);
 
 #endif

@@ -204,6 +204,15 @@ static void utf8_length_and_controls(void)
     CHECK_INT_EQ(gh_has_control("\xc2\x9f"), 1);                            /* U+009F */
     CHECK_INT_EQ(gh_has_control("\xc2\xa0nbsp"), 0);                        /* U+00A0 */
     CHECK_INT_EQ(gh_has_control("\xc3\x85"), 0);                            /* Å */
+    /* multi-line text: tab, LF and CR are its own, every other control is not */
+    CHECK_INT_EQ(gh_has_control_text("두 줄\r\n\t글"), 0);
+    CHECK_INT_EQ(gh_has_control("두 줄\n"), 1);
+    CHECK_INT_EQ(gh_has_control_text("bell\a"), 1);
+    CHECK_INT_EQ(gh_has_control_text("esc\x1b[0m"), 1);
+    CHECK_INT_EQ(gh_has_control_text("vt\v"), 1);
+    CHECK_INT_EQ(gh_has_control_text("del\x7f"), 1);
+    CHECK_INT_EQ(gh_has_control_text("next\xc2\x85line"), 1);
+    CHECK_INT_EQ(gh_has_control_text("\xc2\xa0nbsp"), 0);
 }
 
 void test_text(apr_pool_t *p)
